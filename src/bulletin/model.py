@@ -1,0 +1,82 @@
+"""The validated content model: what every output stage reads.
+
+Front-matter keys are mkdocs-material's blog keys (``title``, ``date``, ``authors``,
+``categories``, ``tags``, ``description``, ``draft``, ``slug``) plus our own for
+newsletters: ``issue`` (the issue number) and ``edition`` (the month, ``YYYY-MM``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+"""Dates are calendar days in the UK; feeds and emails show them with this offset."""
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person who writes, keyed in the authors file."""
+
+    key: str
+    name: str
+    role: str
+    avatar: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One blog post or newsletter issue, parsed and checked."""
+
+    path: str  # relative to the project root, with forward slashes
+    src_uri: str  # where MkDocs sees it inside the docs directory
+    slug: str
+    url: str  # relative to site_url, e.g. "2024/01/new-year/"
+    title: str
+    date: datetime  # aware, Europe/London
+    updated: datetime | None
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    description: str
+    draft: bool
+    body: str  # the Markdown after the front matter
+    body_line: int  # line of the file on which ``body`` starts
+    is_newsletter: bool = False
+    issue: int | None = None
+    edition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSources:
+    """Where the sources of one site live; built from mkdocs.yml by the plugin."""
+
+    root: Path  # the project folder (where mkdocs.yml is)
+    docs_dir: Path
+    posts_dir: Path
+    newsletters_dir: Path
+    authors_file: Path
+    categories: tuple[str, ...]  # the allowed series, empty for any
+    post_uri_prefix: str  # posts' src_uri prefix inside docs_dir, e.g. "posts"
+    url_format: str = "{date}/{slug}"
+    url_date_format: str = "yyyy/MM"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the outputs are made from, validated."""
+
+    posts: tuple[Post, ...]  # newest first, drafts included
+    authors: dict[str, Author] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> tuple[Post, ...]:
+        """Posts a reader may see: drafts left out."""
+        return tuple(post for post in self.posts if not post.draft)
+
+    @property
+    def newsletters(self) -> tuple[Post, ...]:
+        return tuple(post for post in self.published if post.is_newsletter)
