@@ -62,6 +62,7 @@ class SiteSources:
     post_uri_prefix: str  # posts' src_uri prefix inside docs_dir, e.g. "posts"
     url_format: str = "{date}/{slug}"
     url_date_format: str = "yyyy/MM"
+    excerpt_separator: str | None = "<!-- more -->"  # None when excerpts are optional
 
 
 @dataclass(frozen=True, slots=True)

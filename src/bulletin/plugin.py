@@ -1,0 +1,171 @@
+"""The MkDocs plugin: bulletin's stages hooked into ``mkdocs build`` and ``mkdocs serve``.
+
+The only module that imports mkdocs. It validates every source before anything is
+written, adds the newsletters to Material's blog and publishes the build atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from bulletin import publish
+from bulletin.errors import ContentError
+from bulletin.model import Post, Site, SiteSources
+from bulletin.sources import load_site, newsletter_src_uri
+
+log = logging.getLogger("mkdocs.plugins.bulletin")
+
+
+class OrganisationConfig(base.Config):
+    """Who publishes: shown in the footer, the emails and the accessibility statement."""
+
+    name = c.Type(str)
+    short_name = c.Type(str, default="")
+    address = c.Type(str, default="")
+    email = c.Type(str, default="")
+    phone = c.Type(str, default="")
+
+
+class BulletinConfig(base.Config):
+    newsletters_dir = c.Type(str, default="newsletters")
+    output_dir = c.Type(str, default="build")
+    organisation = c.SubConfig(OrganisationConfig)
+
+
+class BulletinPlugin(BasePlugin[BulletinConfig]):
+    """Validate, add newsletters to the blog, capture each post's HTML, publish atomically."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.command: str | None = None
+        self.sources: SiteSources | None = None
+        self.site: Site | None = None
+        self.staging: publish.Staging | None = None
+        self.posts_by_uri: dict[str, Post] = {}
+        self.html_by_url: dict[str, str] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    @event_priority(100)
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.sources = sources_from_config(config, self.config)
+        try:
+            self.site = load_site(self.sources)
+        except ContentError as error:
+            raise PluginError(error.report()) from None
+        for warning in self.site.warnings:
+            log.warning(warning)
+        self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
+        self.html_by_url = {}
+        self._begin_staging(config)
+        return config
+
+    def _begin_staging(self, config: MkDocsConfig) -> None:
+        if self.command not in (None, "build"):
+            return
+        assert self.sources is not None
+        output = (self.sources.root / self.config.output_dir).resolve()
+        site_dir = Path(config.site_dir).resolve()
+        if not site_dir.is_relative_to(output) or site_dir == output:
+            return  # e.g. `mkdocs serve --clean`, which builds into a temporary folder
+        try:
+            self.staging = publish.begin(output)
+        except publish.BuildLocked as error:
+            raise PluginError(str(error)) from None
+        config.site_dir = str(self.staging.path_for(site_dir))
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.sources is not None and self.site is not None
+        for path in sorted(self.sources.newsletters_dir.glob("*.md")):
+            src_uri = newsletter_src_uri(self.sources, path)
+            files.append(File.generated(config, src_uri, abs_src_path=str(path)))
+        for post in self.site.posts:
+            # Material's "{file}" URL part is the file's name: an explicit slug replaces it,
+            # so a post's address never follows its title.
+            file = files.get_file_from_path(post.src_uri)
+            if file is not None and file.name != post.slug:
+                file.name = post.slug
+        return files
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        post = self.post_for(page)
+        if post is not None:
+            self.html_by_url[post.url] = html
+        return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env.globals["organisation"] = self.config.organisation
+        return env
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        assert self.sources is not None
+        if self.sources.newsletters_dir.is_dir():
+            server.watch(str(self.sources.newsletters_dir))
+        return server
+
+    @event_priority(-100)  # last, after search and blog have written their files
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.staging is not None:
+            self.staging.publish()
+            log.info("Published to %s", self.staging.output)
+            self.staging = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.staging is not None:
+            self.staging.abandon()
+            self.staging = None
+
+    def on_shutdown(self) -> None:
+        if self.staging is not None:
+            self.staging.abandon()
+            self.staging = None
+
+    def post_for(self, page: Page) -> Post | None:
+        return self.posts_by_uri.get(page.file.src_uri)
+
+
+def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSources:
+    """Where the sources are, read from mkdocs.yml and the blog plugin's settings."""
+    root = Path(config.config_file_path).parent.resolve()
+    docs_dir = Path(config.docs_dir).resolve()
+    blog = _blog_plugin(config)
+    blog_dir = blog.config.blog_dir
+    post_dir = os.path.normpath(blog.config.post_dir.format(blog=blog_dir)).replace(os.sep, "/")
+    authors_file = blog.config.authors_file.format(blog=blog_dir)
+    separator = (
+        blog.config.post_excerpt_separator if blog.config.post_excerpt == "required" else None
+    )
+    return SiteSources(
+        root=root,
+        docs_dir=docs_dir,
+        posts_dir=docs_dir / post_dir,
+        newsletters_dir=(root / options.newsletters_dir).resolve(),
+        authors_file=docs_dir / authors_file,
+        categories=tuple(blog.config.categories_allowed),
+        post_uri_prefix=post_dir,
+        url_format=blog.config.post_url_format,
+        url_date_format=blog.config.post_url_date_format,
+        excerpt_separator=separator,
+    )
+
+
+def _blog_plugin(config: MkDocsConfig) -> Any:
+    for plugin in config.plugins.values():
+        if type(plugin).__module__.startswith("material.plugins.blog"):
+            return plugin
+    raise PluginError(
+        "bulletin needs Material's blog plugin: add '- blog' under 'plugins:' in mkdocs.yml"
+    )
