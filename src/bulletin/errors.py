@@ -31,5 +31,7 @@ class ContentError(Exception):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = [str(problem) for problem in self.problems]
-        lines.append(f"{count} {noun} found; nothing was built and the previous output is unchanged.")
+        lines.append(
+            f"{count} {noun} found; nothing was built and the previous output is unchanged."
+        )
         return "\n".join(lines)

@@ -43,7 +43,7 @@ class Post:
     description: str
     draft: bool
     body: str  # the Markdown after the front matter
-    body_line: int  # line of the file on which ``body`` starts
+    body_line: int  # file line of body.split("\n")[0]: the closing "---" line
     is_newsletter: bool = False
     issue: int | None = None
     edition: str | None = None

@@ -112,7 +112,9 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
     data = path.read_bytes()
     if not data.strip():
         problems.append(
-            Problem(shown, 0, "", "the file is empty: write its front matter and text, or delete it")
+            Problem(
+                shown, 0, "", "the file is empty: write its front matter and text, or delete it"
+            )
         )
         return None
     try:
@@ -170,11 +172,14 @@ def compose_mapping(
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else first_line
         what = error.problem or "it is not valid YAML"
+        lines = text.split("\n")
+        index = line - first_line
+        key = re.match(r"\s*([\w-]+):", lines[index]) if 0 <= index < len(lines) else None
         problems.append(
             Problem(
                 shown,
                 line,
-                "front matter",
+                key.group(1) if key else "front matter",
                 f"cannot read the YAML: {what}; put text containing ':' or '#' in double quotes "
                 "and indent lists consistently",
             )
@@ -207,9 +212,7 @@ def compose_mapping(
         key = str(key_node.value)
         line = key_node.start_mark.line + first_line
         if key in matter.nodes:
-            problems.append(
-                Problem(shown, line, key, f"'{key}' is given twice; keep one of them")
-            )
+            problems.append(Problem(shown, line, key, f"'{key}' is given twice; keep one of them"))
             continue
         matter.nodes[key] = value_node
         matter.key_lines[key] = line
@@ -226,7 +229,8 @@ def _unsafe_node(root: yaml.Node) -> tuple[yaml.Node, str] | None:
             return node, "anchors and aliases ('&' and '*') are not allowed; write the value out"
         seen.add(id(node))
         if node.tag not in KNOWN_TAGS:
-            return node, f"the YAML tag {node.tag!r} is not allowed; remove it"
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            return node, f"the YAML tag {tag!r} is not allowed here; remove it"
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
@@ -389,12 +393,14 @@ def load_post(
         raw_matter, body = handler.split(text)
     except ValueError:
         problems.append(
-            Problem(shown, 1, "front matter", "the closing '---' line of the front matter is missing")
+            Problem(
+                shown, 1, "front matter", "the closing '---' line of the front matter is missing"
+            )
         )
         return None
-    body_line = raw_matter.count("\n") + 3
+    body_line = raw_matter.count("\n") + 1  # the closing '---' line, where ``body`` begins
     before = len(problems)
-    matter = compose_mapping(raw_matter, shown, 2, problems)
+    matter = compose_mapping(raw_matter, shown, 1, problems)
     if matter is None:
         return None
 
@@ -417,7 +423,7 @@ def load_post(
         problems.append(Problem(shown, matter.key_lines["title"], "title", "the title is empty"))
     required("description", "a one-line summary in double quotes")
     description = scalar_text(
-        matter, "description", shown, problems, hint='a one-line summary in double quotes'
+        matter, "description", shown, problems, hint="a one-line summary in double quotes"
     )
     if description == "":
         problems.append(
@@ -432,11 +438,14 @@ def load_post(
     for key, line in string_list(matter, "authors", shown, problems):
         if key not in authors:
             problems.append(
-                Problem(shown, line, "authors", f"unknown author {key!r}; {suggest(key, list(authors))}")
+                Problem(
+                    shown, line, "authors", f"unknown author {key!r}; {suggest(key, list(authors))}"
+                )
             )
         author_keys.append(key)
-    if "authors" in matter.nodes and not author_keys:
-        problems.append(Problem(shown, date_line, "authors", "name at least one author"))
+    authors_node = matter.nodes.get("authors")
+    if isinstance(authors_node, yaml.SequenceNode) and not authors_node.value:
+        problems.append(Problem(shown, matter.line(authors_node), "authors", "name at least one author"))
 
     required("categories", f"the series, one of: {', '.join(sources.categories)}")
     categories = []
@@ -495,12 +504,14 @@ def load_post(
 
     separator = sources.excerpt_separator
     if not body.strip():
-        problems.append(Problem(shown, body_line, "text", "the post has no text after the front matter"))
+        problems.append(
+            Problem(shown, body_line, "text", "the post has no text after the front matter")
+        )
     elif separator and separator not in body:
         problems.append(
             Problem(
                 shown,
-                body_line,
+                body_line + 1,
                 "text",
                 f"no excerpt marker: put a line '{separator}' after the opening paragraph, "
                 "to say how much of the post the blog's front page shows",
@@ -539,7 +550,7 @@ def _post_dates(
     if node is None:
         return None, None
     if isinstance(node, yaml.MappingNode):
-        parts = {str(key.value): (value, key.start_mark.line + 2) for key, value in node.value}
+        parts = {str(key.value): (value, key.start_mark.line + matter.first_line) for key, value in node.value}
         if "created" not in parts:
             problems.append(
                 Problem(shown, line, "date", "a date with parts needs 'created:' (and 'updated:')")
@@ -578,7 +589,9 @@ def _newsletter_fields(
             issue = int(node.value)
         if not issue:
             problems.append(
-                Problem(shown, matter.line(node), "issue", "expected the issue number, e.g. issue: 12")
+                Problem(
+                    shown, matter.line(node), "issue", "expected the issue number, e.g. issue: 12"
+                )
             )
     edition = None
     node = matter.nodes.get("edition")
@@ -599,17 +612,21 @@ def _newsletter_fields(
 
 
 def _check_unique_urls(posts: list[Post], problems: list[Problem]) -> None:
-    by_url: dict[str, Post] = {}
-    for post in sorted(posts, key=lambda post: post.path):
-        first = by_url.setdefault(post.url, post)
-        if first is not post:
+    by_url: dict[str, list[Post]] = {}
+    for post in posts:
+        by_url.setdefault(post.url, []).append(post)
+    for url, sharing in by_url.items():
+        if len(sharing) < 2:
+            continue
+        for post in sharing:
+            others = ", ".join(sorted(other.path for other in sharing if other is not post))
             problems.append(
                 Problem(
                     post.path,
                     0,
                     "slug",
-                    f"the web address /{post.url} is already used by {first.path}; rename "
-                    "one of the files or give one a different 'slug:'",
+                    f"the web address /{url} is also used by {others}; rename one of the "
+                    "files or give one a different 'slug:'",
                 )
             )
 
@@ -626,4 +643,4 @@ def _check_page(path: Path, sources: SiteSources, problems: list[Problem]) -> No
             raw_matter, _ = handler.split(text)
         except ValueError:
             return
-        compose_mapping(raw_matter, shown, 2, problems)
+        compose_mapping(raw_matter, shown, 1, problems)

@@ -1,0 +1,117 @@
+"""Shared fixtures: a scratch copy of the sample site, and a built copy of it."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_PARTS = ("mkdocs.yml", "content", "newsletters", "overrides")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1732492800"}
+
+
+def copy_site(target: Path) -> Path:
+    """Copy the sample site's sources (not its output) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in SITE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+def run_bulletin(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bulletin.cli", *args],
+        cwd=site,
+        env=BUILD_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, to compare two states of an output."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def scratch_site(tmp_path: Path) -> Path:
+    """A private copy of the sample site that a test may break in exactly one place."""
+    return copy_site(tmp_path / "site")
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    root: Path
+    result: subprocess.CompletedProcess[str]
+
+    @property
+    def site(self) -> Path:
+        return self.root / "build" / "site"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The sample site built once with ``bulletin build``, shared by read-only tests."""
+    root = copy_site(tmp_path_factory.mktemp("built") / "site")
+    result = run_bulletin(root, "build")
+    assert result.returncode == 0, result.stderr
+    return BuiltSite(root, result)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: BuiltSite) -> Iterator[str]:
+    """The built sample site served on 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run ./scripts/test, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
