@@ -1,0 +1,187 @@
+"""End-to-end: the sample site built by ``bulletin build`` and by ``mkdocs build``, page by page."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_ENV, BuiltSite, copy_site, run_bulletin, snapshot
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bad"
+PUBLISHED = {
+    "2024/01/new-year-new-safeguarding-directions/": (
+        "New year, new safeguarding directions",
+        "12 January 2024",
+        "Alison Carter",
+    ),
+    "2024/02/priorities-in-practice-february/": (
+        "Priorities in practice",
+        "9 February 2024",
+        "Alison Carter",
+    ),
+    "2024/06/scrutiny-that-makes-a-difference/": (
+        "Scrutiny that makes a difference",
+        "20 June 2024",
+        "Richard Blake",
+    ),
+    "2024/07/summer-learning-from-reviews/": ("Summer", "5 July 2024", "Alison Carter"),
+    "2019/10/tasp-newsletter-october-2019/": (
+        "TASP newsletter – October 2019",
+        "14 October 2019",
+        "Richard Blake",
+    ),
+}
+
+
+class PageText(HTMLParser):
+    """The visible text, <title> and <html lang> of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.lang = ""
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "html":
+            self.lang = dict(attrs).get("lang") or ""
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        self.text.append(data)
+
+
+def read_page(path: Path) -> PageText:
+    page = PageText()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def test_the_build_writes_the_site_into_build(built_site: BuiltSite) -> None:
+    assert (built_site.site / "index.html").is_file()
+    leftovers = [
+        path.name for path in built_site.root.iterdir() if path.name.startswith(".bulletin-staging")
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("url", sorted(PUBLISHED))
+def test_each_post_has_its_own_page_with_title_date_and_author(
+    built_site: BuiltSite, url: str
+) -> None:
+    title, date, author = PUBLISHED[url]
+    page = read_page(built_site.site / url / "index.html")
+    text = " ".join(page.text)
+    assert page.lang == "en-GB"
+    assert title in page.title
+    assert date in text
+    assert author in text
+
+
+def test_drafts_are_not_published(built_site: BuiltSite) -> None:
+    assert not list(built_site.site.rglob("winter-pressures-draft*"))
+    for path in built_site.site.rglob("*.html"):
+        assert "Winter pressures" not in path.read_text(encoding="utf-8"), path
+
+
+def test_series_authors_and_tags_have_pages(built_site: BuiltSite) -> None:
+    for url in (
+        "category/manager-blog/",
+        "category/chair-blog/",
+        "category/newsletter/",
+        "author/alison/",
+        "author/richard/",
+        "tags/",
+        "archive/2024/01/",
+    ):
+        assert (built_site.site / url / "index.html").is_file(), url
+    newsletters = " ".join(read_page(built_site.site / "category/newsletter/index.html").text)
+    assert "TASP newsletter – October 2019" in newsletters
+    alison = " ".join(read_page(built_site.site / "author/alison/index.html").text)
+    assert "New year, new safeguarding directions" in alison
+    assert "Scrutiny that makes a difference" not in alison
+    chair = " ".join(
+        read_page(built_site.site / "2024/06/scrutiny-that-makes-a-difference/index.html").text
+    )
+    assert "Independent Chair and Scrutineer" in chair
+
+
+def test_the_newsletter_blocks_render_as_styled_admonitions(built_site: BuiltSite) -> None:
+    html = (built_site.site / "2019/10/tasp-newsletter-october-2019/index.html").read_text("utf-8")
+    assert '<div class="admonition members">' in html
+    assert '<div class="admonition spotlight">' in html
+
+
+def test_mkdocs_build_gives_the_same_site(built_site: BuiltSite, tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet"],
+        cwd=root,
+        env=BUILD_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert snapshot(root / "build" / "site") == snapshot(built_site.site)
+
+
+def test_two_builds_give_identical_bytes(built_site: BuiltSite, tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site")
+    assert run_bulletin(root, "build").returncode == 0
+    assert snapshot(root / "build") == snapshot(built_site.root / "build")
+
+
+@pytest.fixture(scope="module")
+def previous_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    root = copy_site(tmp_path_factory.mktemp("previous") / "site")
+    assert run_bulletin(root, "build").returncode == 0
+    return root, snapshot(root / "build")
+
+
+@pytest.mark.parametrize("case", sorted(path.stem for path in FIXTURES.glob("*.md")))
+def test_bad_input_fails_the_build_and_leaves_build_unchanged(
+    previous_build: tuple[Path, dict[str, bytes]], case: str
+) -> None:
+    root, before = previous_build
+    bad = root / "content" / "posts" / f"{case}.md"
+    shutil.copy(FIXTURES / f"{case}.md", bad)
+    try:
+        result = run_bulletin(root, "build")
+    finally:
+        bad.unlink()
+    assert result.returncode == 1
+    assert f"content/posts/{case}.md" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(root / "build") == before
+    assert not list(root.glob(".bulletin-staging-*"))
+
+
+def test_mkdocs_build_reports_bad_input_too(scratch_site: Path) -> None:
+    shutil.copy(
+        FIXTURES / "impossible-date.md", scratch_site / "content" / "posts" / "impossible-date.md"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"],
+        cwd=scratch_site,
+        env=BUILD_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert (
+        "content/posts/impossible-date.md:3: date: 2024-02-30 is not a real date" in result.stderr
+    )
+    assert not (scratch_site / "build").exists()
