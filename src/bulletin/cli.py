@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     except Abort:
         # MkDocs has already logged the problems; the previous output was left alone.
-        print("bulletin: the build stopped; fix the problems above and build again", file=sys.stderr)
+        print(
+            "bulletin: the build stopped; fix the problems above and build again", file=sys.stderr
+        )
         return 1
     except (ConfigurationError, PluginError) as error:
         print(f"bulletin: {error}", file=sys.stderr)

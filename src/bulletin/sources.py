@@ -445,7 +445,9 @@ def load_post(
         author_keys.append(key)
     authors_node = matter.nodes.get("authors")
     if isinstance(authors_node, yaml.SequenceNode) and not authors_node.value:
-        problems.append(Problem(shown, matter.line(authors_node), "authors", "name at least one author"))
+        problems.append(
+            Problem(shown, matter.line(authors_node), "authors", "name at least one author")
+        )
 
     required("categories", f"the series, one of: {', '.join(sources.categories)}")
     categories = []
@@ -550,7 +552,10 @@ def _post_dates(
     if node is None:
         return None, None
     if isinstance(node, yaml.MappingNode):
-        parts = {str(key.value): (value, key.start_mark.line + matter.first_line) for key, value in node.value}
+        parts = {
+            str(key.value): (value, key.start_mark.line + matter.first_line)
+            for key, value in node.value
+        }
         if "created" not in parts:
             problems.append(
                 Problem(shown, line, "date", "a date with parts needs 'created:' (and 'updated:')")
