@@ -185,3 +185,32 @@ def test_mkdocs_build_reports_bad_input_too(scratch_site: Path) -> None:
         "content/posts/impossible-date.md:3: date: 2024-02-30 is not a real date" in result.stderr
     )
     assert not (scratch_site / "build").exists()
+
+
+def test_a_post_dated_in_the_future_waits_for_its_day(scratch_site: Path) -> None:
+    post = scratch_site / "content" / "posts" / "summer-learning-from-reviews.md"
+    post.write_text(
+        post.read_text("utf-8").replace("date: 2024-07-05", "date: 2099-07-05"), "utf-8"
+    )
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert not list((scratch_site / "build" / "site").rglob("summer-learning-from-reviews"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bulletin.cli", "build"],
+        cwd=scratch_site,
+        env={**BUILD_ENV, "BULLETIN_NOW": "2099-07-05"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (scratch_site / "build/site/2099/07/summer-learning-from-reviews/index.html").is_file()
+
+
+def test_an_expired_post_comes_down(scratch_site: Path) -> None:
+    post = scratch_site / "content" / "posts" / "summer-learning-from-reviews.md"
+    text = post.read_text("utf-8").replace(
+        "date: 2024-07-05", "date: 2024-07-05\nexpires: 2024-08-01"
+    )
+    post.write_text(text, "utf-8")
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert not list((scratch_site / "build" / "site").rglob("summer-learning-from-reviews"))

@@ -109,7 +109,7 @@ def test_unknown_keys_are_warnings_with_a_suggestion(scratch_site: Path) -> None
     assert site.warnings == (
         "content/posts/summer-learning-from-reviews.md:2: category: not a key bulletin knows, "
         "so it is ignored; did you mean 'categories'? Known: authors, categories, date, "
-        "description, draft, edition, issue, slug, tags, title",
+        "description, draft, edition, expires, issue, slug, tags, title",
     )
 
 

@@ -47,6 +47,7 @@ class Post:
     is_newsletter: bool = False
     issue: int | None = None
     edition: str | None = None
+    expires: datetime | None = None  # our key: the day the post comes down (Hugo has this)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,26 @@ class Site:
     posts: tuple[Post, ...]  # newest first, drafts included
     authors: dict[str, Author] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    now: datetime | None = None  # when the site is published; None publishes every date
+
+    def is_live(self, post: Post) -> bool:
+        """Whether readers see the post now: not a draft, not scheduled, not expired."""
+        if post.draft:
+            return False
+        if self.now is None:
+            return True
+        return post.date <= self.now and (post.expires is None or self.now < post.expires)
 
     @property
     def published(self) -> tuple[Post, ...]:
-        """Posts a reader may see: drafts left out."""
-        return tuple(post for post in self.posts if not post.draft)
+        """Posts a reader may see: drafts, scheduled and expired posts left out."""
+        return tuple(post for post in self.posts if self.is_live(post))
+
+    @property
+    def scheduled(self) -> tuple[Post, ...]:
+        """Posts dated in the future, oldest first: a build on or after the date publishes them."""
+        waiting = (p for p in self.posts if not p.draft and self.now and p.date > self.now)
+        return tuple(sorted(waiting, key=lambda post: (post.date, post.url)))
 
     @property
     def newsletters(self) -> tuple[Post, ...]:

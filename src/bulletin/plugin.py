@@ -6,8 +6,11 @@ written, adds the newsletters to Material's blog and publishes the build atomica
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from mkdocs.structure.pages import Page
 
 from bulletin import publish
 from bulletin.errors import ContentError
-from bulletin.model import Post, Site, SiteSources
+from bulletin.model import LONDON, Post, Site, SiteSources
 from bulletin.sources import load_site, newsletter_src_uri
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
@@ -55,17 +58,21 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.staging: publish.Staging | None = None
         self.posts_by_uri: dict[str, Post] = {}
         self.html_by_url: dict[str, str] = {}
+        self.timings: dict[str, float] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
 
     @event_priority(100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        started = time.perf_counter()
+        self.timings = {}
         self.sources = sources_from_config(config, self.config)
         try:
-            self.site = load_site(self.sources)
+            self.site = load_site(self.sources, now=publication_time())
         except ContentError as error:
             raise PluginError(error.report()) from None
+        self.timings["validate"] = time.perf_counter() - started
         for warning in self.site.warnings:
             log.warning(warning)
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
@@ -93,6 +100,13 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             src_uri = newsletter_src_uri(self.sources, path)
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         for post in self.site.posts:
+            if self.command == "build" and not post.draft and not self.site.is_live(post):
+                # Scheduled or expired: left out until (or after) its day. Drafts are
+                # Material's to leave out, so that `mkdocs serve` can still show them.
+                file = files.get_file_from_path(post.src_uri)
+                if file is not None:
+                    files.remove(file)
+                continue
             # Material's "{file}" URL part is the file's name: an explicit slug replaces it,
             # so a post's address never follows its title.
             file = files.get_file_from_path(post.src_uri)
@@ -118,6 +132,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     @event_priority(-100)  # last, after search and blog have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        timings_file = os.environ.get("BULLETIN_TIMINGS")
+        if timings_file:
+            Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
         if self.staging is not None:
             self.staging.publish()
             log.info("Published to %s", self.staging.output)
@@ -135,6 +152,15 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def post_for(self, page: Page) -> Post | None:
         return self.posts_by_uri.get(page.file.src_uri)
+
+
+def publication_time() -> datetime:
+    """Now in London, or the day in BULLETIN_NOW (YYYY-MM-DD) to preview a future date."""
+    given = os.environ.get("BULLETIN_NOW")
+    if given:
+        day = date.fromisoformat(given)
+        return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=LONDON)
+    return datetime.now(LONDON)
 
 
 def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSources:

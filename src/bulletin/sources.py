@@ -34,13 +34,13 @@ DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{
 EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 POST_KEYS = frozenset(
-    {"title", "date", "authors", "categories", "tags", "description", "draft", "slug"}
+    {"title", "date", "authors", "categories", "tags", "description", "draft", "slug", "expires"}
 )
 NEWSLETTER_KEYS = frozenset({"issue", "edition"})
 # Keys Material understands that we pass through untouched.
 MATERIAL_KEYS = frozenset(
     {"pin", "readtime", "links", "hide", "search", "template", "icon", "status", "subtitle"}
-    | {"comments", "image", "expires"}
+    | {"comments", "image"}
 )
 MAX_BAD_LINES = 10
 TRUE_WORDS = frozenset({"true", "yes", "on"})
@@ -58,7 +58,7 @@ class FrontMatter:
         return node.start_mark.line + self.first_line
 
 
-def load_site(sources: SiteSources) -> Site:
+def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
     """Read and validate authors, posts and newsletters; raise ContentError listing every problem."""
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -75,7 +75,7 @@ def load_site(sources: SiteSources) -> Site:
     if problems:
         raise ContentError(problems)
     posts.sort(key=lambda post: (post.date, post.url), reverse=True)
-    return Site(posts=tuple(posts), authors=authors, warnings=tuple(warnings))
+    return Site(posts=tuple(posts), authors=authors, warnings=tuple(warnings), now=now)
 
 
 def _post_files(sources: SiteSources) -> Iterator[tuple[Path, str, bool]]:
@@ -500,6 +500,21 @@ def load_post(
             )
         )
 
+    expires = None
+    if "expires" in matter.nodes:
+        expires = parse_date(
+            matter.nodes["expires"], "expires", shown, matter.key_lines["expires"], problems
+        )
+        if expires is not None and date is not None and expires <= date:
+            problems.append(
+                Problem(
+                    shown,
+                    matter.key_lines["expires"],
+                    "expires",
+                    "the post would expire before it is published; give a later date",
+                )
+            )
+
     issue, edition = None, None
     if is_newsletter:
         issue, edition = _newsletter_fields(matter, shown, problems)
@@ -542,6 +557,7 @@ def load_post(
         is_newsletter=is_newsletter,
         issue=issue,
         edition=edition,
+        expires=expires,
     )
 
 
