@@ -313,6 +313,8 @@ def _generator(
         publisher = {"name": settings.organisation}
         if settings.email:
             publisher["email"] = settings.email
+            # The RSS form the validator accepts: "address (Name)".
+            fg.managingEditor(f"{settings.email} ({settings.organisation})")
         fg.author(publisher)
     fg.generator(settings.generator)
     fg.updated(_london(updated))

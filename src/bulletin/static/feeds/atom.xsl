@@ -3,7 +3,8 @@
      Feed readers ignore this file; only people who open the feed in a browser see it. -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
-    xmlns:atom="http://www.w3.org/2005/Atom">
+    xmlns:atom="http://www.w3.org/2005/Atom"
+    exclude-result-prefixes="atom">
   <xsl:output method="html" encoding="UTF-8" indent="yes"
       doctype-system="about:legacy-compat"/>
 
@@ -46,9 +47,10 @@
         <main>
           <h2>Latest posts</h2>
           <ul>
+            <!-- feedgen writes entry links without rel; Atom's default rel is alternate. -->
             <xsl:for-each select="atom:entry">
               <li>
-                <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+                <a href="{atom:link[not(@rel) or @rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
                 <div class="date"><xsl:value-of select="substring(atom:published, 1, 10)"/>
                   <xsl:for-each select="atom:author">
                     · <xsl:value-of select="atom:name"/>
@@ -58,7 +60,7 @@
               </li>
             </xsl:for-each>
           </ul>
-          <p><a href="{atom:link[@rel='alternate']/@href}">Visit the website</a></p>
+          <p><a href="{atom:link[not(@rel) or @rel='alternate']/@href}">Visit the website</a></p>
         </main>
       </body>
     </html>
