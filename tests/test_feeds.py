@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 import textwrap
+import threading
 from datetime import datetime
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
@@ -642,3 +646,58 @@ def test_atom_follows_the_validator_rules(files: dict[str, bytes], path: str) ->
         summary = entry.find(ATOM + "summary")
         assert summary is not None and summary.get("type") in (None, "text")
     assert len(ids) == len(set(ids))
+
+
+# What a person sees on clicking the RSS link
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "category/newsletter/rss.xml"])
+def test_browser_shows_a_readable_page_for_a_feed(
+    files: dict[str, bytes], tmp_path: Path, name: str
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no browser at {CHROMIUM}")
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_api.sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_port}/feeds/{name}")
+                text = page.locator("body").inner_text()
+                heading = page.locator("h1").inner_text()
+                browser.close()
+        finally:
+            server.shutdown()
+    assert "What is a feed?" in text
+    assert "How to subscribe" in text
+    assert f"{SITE_URL}feeds/{name}" in text
+    if name.startswith("category/newsletter"):
+        assert heading == "TASP news and blogs: Newsletter"
+        assert WINTER.title in text
+    else:
+        assert heading == "TASP news and blogs"
+        assert TRICKY_TITLE in text and CHAIR.title in text
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
