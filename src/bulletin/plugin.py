@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import publish
+from bulletin import feeds, publish
 from bulletin.errors import ContentError
 from bulletin.model import LONDON, Post, Site, SiteSources
 from bulletin.sources import load_site, newsletter_src_uri
@@ -40,10 +41,18 @@ class OrganisationConfig(base.Config):
     phone = c.Type(str, default="")
 
 
+class FeedsConfig(base.Config):
+    """RSS, Atom and JSON Feed settings."""
+
+    limit = c.Type(int, default=20)  # items per feed, newest first
+    logo = c.Type(str, default="assets/logo.png")  # PNG, GIF or JPEG, at most 144 px wide
+
+
 class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
+    feeds = c.SubConfig(FeedsConfig)
 
 
 class BulletinPlugin(BasePlugin[BulletinConfig]):
@@ -59,6 +68,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.posts_by_uri: dict[str, Post] = {}
         self.html_by_url: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        self.feed_settings: feeds.FeedSettings | None = None
+        self.categories: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -73,6 +84,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         except ContentError as error:
             raise PluginError(error.report()) from None
         self.timings["validate"] = time.perf_counter() - started
+        self.feed_settings = feed_settings(config, self.config)
+        self.categories = {feeds.category_slug(name): name for name in self.sources.categories}
         for warning in self.site.warnings:
             log.warning(warning)
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
@@ -118,7 +131,40 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         post = self.post_for(page)
         if post is not None:
             self.html_by_url[post.url] = html
+            return html
+        own_feeds = self.page_feeds(page)
+        if own_feeds is not None and self.feed_settings is not None:
+            rss = own_feeds[0]
+            href = "../" * page.url.count("/") + rss.href.removeprefix(self.feed_settings.site_url)
+            html = (
+                f'<p class="bulletin-subscribe"><a href="{href}" type="{rss.type}">'
+                f"Subscribe to {escape(rss.title.removesuffix(' (RSS)'))} by RSS</a></p>\n" + html
+            )
         return html
+
+    def page_feeds(self, page: Page) -> list[feeds.FeedLink] | None:
+        """The feeds a blog, category or author page announces: its own, or the site's."""
+        if self.feed_settings is None:
+            return None
+        parts = page.url.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "category" and parts[1] in self.categories:
+            return feeds.feed_links(self.feed_settings, category=self.categories[parts[1]])
+        if len(parts) == 2 and parts[0] == "author" and self.site and parts[1] in self.site.authors:
+            return feeds.feed_links(self.feed_settings, author=parts[1])
+        if page.is_homepage:
+            return feeds.feed_links(self.feed_settings)
+        return None
+
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> dict[str, Any]:
+        if self.feed_settings is not None:
+            links = feeds.feed_links(self.feed_settings)
+            own = self.page_feeds(page)
+            if own and own[0].href != links[0].href:
+                links += own
+            context["feed_links"] = links
+        return context
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["organisation"] = self.config.organisation
@@ -132,6 +178,13 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     @event_priority(-100)  # last, after search and blog have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.site is not None and self.feed_settings is not None
+        started = time.perf_counter()
+        written = feeds.render_feeds(
+            self.site, self.html_by_url, self.feed_settings, self.site.now or datetime.now(LONDON)
+        )
+        write_files(Path(config.site_dir), written)
+        self.timings["feeds"] = time.perf_counter() - started
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
@@ -152,6 +205,35 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def post_for(self, page: Page) -> Post | None:
         return self.posts_by_uri.get(page.file.src_uri)
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write generated files (path relative to ``folder`` -> bytes)."""
+    for relative, data in sorted(files.items()):
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def feed_settings(config: MkDocsConfig, options: BulletinConfig) -> feeds.FeedSettings:
+    site_url = config.site_url or ""
+    if not site_url:
+        raise PluginError(
+            "mkdocs.yml: site_url: give the site's address, e.g. https://news.example.org/"
+        )
+    site_url = site_url if site_url.endswith("/") else site_url + "/"
+    try:
+        return feeds.FeedSettings(
+            site_url=site_url,
+            title=config.site_name,
+            description=config.site_description or config.site_name,
+            logo_url=site_url + options.feeds.logo,
+            limit=options.feeds.limit,
+            organisation=options.organisation.name,
+            email=options.organisation.email,
+        )
+    except ValueError as error:
+        raise PluginError(f"mkdocs.yml: {error}") from None
 
 
 def publication_time() -> datetime:
