@@ -389,7 +389,8 @@ def render_email(
     if renderer.problems:
         raise ContentError(renderer.problems)
     try:
-        page = mjml.mjml2html(source, disable_comments=False, fonts={})
+        # fonts={}: no web-font <link>; a final newline as MIME would add one anyway
+        page = mjml.mjml2html(source, disable_comments=False, fonts={}).rstrip("\n") + "\n"
     except Exception as error:  # MRML reports as a plain exception with a message
         problem = Problem(post.path, 0, "email", f"MJML could not compile the email: {error}")
         raise ContentError([problem]) from error
