@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from emailkit import render_sample
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
