@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +37,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "-a", "--dev-addr", default=None, help="address to serve on, e.g. 127.0.0.1:8000"
     )
+    email = commands.add_parser("email", help="build one newsletter issue's email on its own")
+    email.add_argument(
+        "slug", help="the issue's file name without .md, e.g. tasp-newsletter-october-2019"
+    )
+    email.add_argument(
+        "--out",
+        default="build/email",
+        help="folder for the .html, .txt and .eml (default: %(default)s)",
+    )
+    send = commands.add_parser(
+        "send", help="send a proof of a built issue (.eml) through SMTP (BULLETIN_SMTP_* settings)"
+    )
+    send.add_argument("slug")
+    send.add_argument("--to", required=True, help="the address that receives the proof")
+    send.add_argument("--from-dir", default="build/email", help="where the built .eml files are")
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -48,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return run_build(config_file)
+        if args.command == "email":
+            return run_email(config_file, args.slug, Path(args.out))
+        if args.command == "send":
+            return run_send(Path(args.from_dir) / f"{args.slug}.eml", args.to)
         if args.command == "serve":
             from mkdocs.commands.serve import serve as mkdocs_serve
 
@@ -73,6 +94,55 @@ def run_build(config_file: Path) -> int:
         mkdocs_build(config)
     finally:
         config.plugins.on_shutdown()
+    return 0
+
+
+def run_email(config_file: Path, slug: str, out: Path) -> int:
+    """Render one newsletter issue: the site is built in a scratch folder, only the email is kept."""
+    config = load_config(config_file=str(config_file))
+    plugin = config.plugins["bulletin"]
+    newsletters = Path(config.config_file_path).parent / plugin.config.newsletters_dir
+    if not (newsletters / f"{slug}.md").is_file():
+        known = ", ".join(sorted(path.stem for path in newsletters.glob("*.md"))) or "none"
+        print(f"bulletin: no newsletter {slug!r} in {newsletters}; known: {known}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="bulletin-email-") as scratch:
+        plugin.email_only = slug
+        plugin.email_dir = Path(scratch) / "email"
+        config.site_dir = str(Path(scratch) / "site")
+        config.plugins.on_startup(command="email", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+        made = sorted(plugin.email_dir.glob(f"{slug}.*"))
+        if not made:
+            print(
+                f"bulletin: {slug} is not published (a draft, or dated in the future)",
+                file=sys.stderr,
+            )
+            return 1
+        out.mkdir(parents=True, exist_ok=True)
+        for path in made:
+            shutil.copyfile(path, out / path.name)
+            print(out / path.name)
+    return 0
+
+
+def run_send(eml: Path, to: str) -> int:
+    from bulletin.proof import ProofError, send_proof
+
+    if not eml.is_file():
+        print(
+            f"bulletin: {eml} does not exist; build it first with bulletin build", file=sys.stderr
+        )
+        return 1
+    try:
+        send_proof(eml.read_bytes(), to, os.environ)
+    except ProofError as error:
+        print(f"bulletin: {error}", file=sys.stderr)
+        return 1
+    print(f"Sent a proof of {eml.name} to {to}")
     return 0
 
 

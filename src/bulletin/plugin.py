@@ -23,7 +23,8 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import feeds, publish
+from bulletin import feeds, newsletter, publish
+from bulletin.blocks import strip_channel
 from bulletin.errors import ContentError
 from bulletin.model import LONDON, Post, Site, SiteSources
 from bulletin.sources import load_site, newsletter_src_uri
@@ -48,11 +49,30 @@ class FeedsConfig(base.Config):
     logo = c.Type(str, default="assets/logo.png")  # PNG, GIF or JPEG, at most 144 px wide
 
 
+class EmailConfig(base.Config):
+    """How newsletter issues go out by email (see newsletter.EmailSettings)."""
+
+    from_name = c.Type(str, default="")
+    from_address = c.Type(str, default="")
+    list_id = c.Type(str, default="")
+    reply_to = c.Type(str, default="")
+    contributions_email = c.Type(str, default="")
+    unsubscribe_url = c.Type(str, default="")
+    unsubscribe_mailto = c.Type(str, default="")
+    service = c.Type(str, default="plain")
+    logo = c.Type(str, default="assets/logo.png")  # PNG or JPEG inside the site
+    brand_colour = c.Type(str, default="#1d4f91")
+    x_unsent = c.Type(bool, default=False)
+    size_limit = c.Type(int, default=100 * 1024)
+    size_warning = c.Type(int, default=90 * 1024)
+
+
 class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
     feeds = c.SubConfig(FeedsConfig)
+    email = c.SubConfig(EmailConfig)
 
 
 class BulletinPlugin(BasePlugin[BulletinConfig]):
@@ -70,6 +90,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings: dict[str, float] = {}
         self.feed_settings: feeds.FeedSettings | None = None
         self.categories: dict[str, str] = {}
+        self.email_settings: newsletter.EmailSettings | None = None
+        self.email_html: dict[str, str] = {}
+        self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
+        self.email_dir: Path | None = None  # where `bulletin email` writes
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -86,6 +110,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings["validate"] = time.perf_counter() - started
         self.feed_settings = feed_settings(config, self.config)
         self.categories = {feeds.category_slug(name): name for name in self.sources.categories}
+        self.email_settings = email_settings(config, self.config)
+        self.email_html = {}
         for warning in self.site.warnings:
             log.warning(warning)
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
@@ -130,6 +156,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         post = self.post_for(page)
         if post is not None:
+            if post.is_newsletter:
+                self.email_html[post.url] = html
+            html = strip_channel(html, "email-only")
             self.html_by_url[post.url] = html
             return html
         own_feeds = self.page_feeds(page)
@@ -185,6 +214,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         )
         write_files(Path(config.site_dir), written)
         self.timings["feeds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self.write_emails(config)
+        self.timings["emails"] = time.perf_counter() - started
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
@@ -192,6 +224,45 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.staging.publish()
             log.info("Published to %s", self.staging.output)
             self.staging = None
+
+    def write_emails(self, config: MkDocsConfig) -> None:
+        """Render each published newsletter issue as HTML, plain text and .eml."""
+        assert self.site is not None and self.email_settings is not None
+        if self.email_dir is not None:
+            folder = self.email_dir
+        elif self.staging is not None:
+            folder = self.staging.folder / "email"
+        else:  # `mkdocs serve`: inside the preview site, at /email/<slug>.html
+            folder = Path(config.site_dir) / "email"
+        problems = []
+        environment = newsletter.make_environment()
+        for post in self.site.newsletters:
+            if self.email_only is not None and post.slug != self.email_only:
+                continue
+            try:
+                email = newsletter.render_email(
+                    post,
+                    self.email_html[post.url],
+                    self.email_settings,
+                    self.site.authors,
+                    web_url=self.email_settings.site_url + post.url,
+                    environment=environment,
+                )
+            except ContentError as error:
+                problems.extend(error.problems)
+                continue
+            for warning in email.warnings:
+                log.warning(warning)
+            write_files(
+                folder,
+                {
+                    f"{post.slug}.html": email.html.encode("utf-8"),
+                    f"{post.slug}.txt": email.text.encode("utf-8"),
+                    f"{post.slug}.eml": email.eml,
+                },
+            )
+        if problems:
+            raise PluginError(ContentError(problems).report())
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.staging is not None:
@@ -234,6 +305,35 @@ def feed_settings(config: MkDocsConfig, options: BulletinConfig) -> feeds.FeedSe
         )
     except ValueError as error:
         raise PluginError(f"mkdocs.yml: {error}") from None
+
+
+def email_settings(config: MkDocsConfig, options: BulletinConfig) -> newsletter.EmailSettings:
+    site_url = config.site_url or ""
+    site_url = site_url if site_url.endswith("/") else site_url + "/"
+    email, organisation = options.email, options.organisation
+    try:
+        return newsletter.EmailSettings(
+            from_name=email.from_name or organisation.short_name or organisation.name,
+            from_address=email.from_address or organisation.email,
+            list_id=email.list_id,
+            organisation=organisation.name,
+            address=organisation.address,
+            email=organisation.email,
+            phone=organisation.phone,
+            site_url=site_url,
+            reply_to=email.reply_to,
+            contributions_email=email.contributions_email,
+            unsubscribe_url=email.unsubscribe_url,
+            unsubscribe_mailto=email.unsubscribe_mailto,
+            service=email.service,
+            logo_url=site_url + email.logo if email.logo else "",
+            brand_colour=email.brand_colour,
+            x_unsent=email.x_unsent,
+            size_limit=email.size_limit,
+            size_warning=email.size_warning,
+        )
+    except ValueError as error:
+        raise PluginError(f"mkdocs.yml: bulletin: email: {error}") from None
 
 
 def publication_time() -> datetime:

@@ -76,6 +76,9 @@ def begin(output: Path) -> Staging:
     for stale in parent.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; build/ is for a web server to read
     return Staging(output=output, folder=folder, lock=lock)
 
 
