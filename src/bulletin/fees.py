@@ -499,19 +499,23 @@ _WHOLE = re.compile(r"-?[0-9]+")
 
 
 def parse_representatives(text: str, maximum: int = MAX_REPRESENTATIVES) -> int:
-    """A count typed by a person (CLI, calculator), or ValueError with a message to show."""
+    """A count typed by a person (CLI, calculator), or ValueError with a message to show.
+
+    The calculator's script words its messages the same way; the browser test checks it.
+    """
     text = text.strip()
     limit = f"{maximum:,}"
     if not text:
         raise ValueError(f"Enter the number of representatives, a whole number from 1 to {limit}.")
     if not _WHOLE.fullmatch(text):
         raise ValueError(
-            f"'{text}' is not a whole number. "
-            f"Enter the number of representatives, from 1 to {limit}."
+            f"That is not a whole number. Enter the number of representatives, from 1 to {limit}."
         )
     count = int(text)
     if count < 1:
-        raise ValueError(f"A membership needs at least 1 representative (from 1 to {limit}).")
+        raise ValueError(
+            f"A membership needs at least 1 representative. Enter a number from 1 to {limit}."
+        )
     if count > maximum:
         raise ValueError(
             f"For more than {limit} representatives, please contact us to agree a fee."
