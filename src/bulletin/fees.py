@@ -112,7 +112,7 @@ _SCHEDULE_FIELDS = {
     "year": "year: 2020/21",
     "effective": "effective: 2020-04-01",
     "currency": "currency: GBP",
-    "tiers": "tiers: (a list like '- { up_to: 5, price: 1500.00 }')",
+    "tiers": "tiers: (a list of '- up_to: 5' and 'price: 1500.00' pairs)",
     "each_extra_representative": "each_extra_representative: 50.00",
     "vacancy_advert": "vacancy_advert: (with member: 0 and non_member: 650.00)",
 }
@@ -236,9 +236,8 @@ class _Reader:
 
     def tiers(self, node: yaml.Node) -> tuple[Tier, ...] | None:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.report(
-                node, "tiers", "expected a list of tiers like '- { up_to: 5, price: 1500.00 }'"
-            )
+            message = "expected a list of tiers, each '- up_to: 5' with 'price: 1500.00' below it"
+            self.report(node, "tiers", message)
             return None
         tiers: list[Tier | None] = []
         for item in node.value:
@@ -354,10 +353,11 @@ def _refuse_aliases_and_tags(text: str, reader: _Reader) -> None:
                 "YAML anchors and aliases (&name, *name) are not allowed; write the values out",
             )
         elif getattr(event, "tag", None) is not None:
+            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
             reader.report(
                 event.start_mark.line + 1,
                 "",
-                f"YAML tags like {event.tag!r} are not allowed; write the plain value",
+                f"YAML tags like {tag!r} are not allowed; write the plain value",
             )
 
 
