@@ -249,17 +249,17 @@ class FeeMarkerProcessor(BlockProcessor):
 class FeeTableExtension(Extension):
     """Python-Markdown extension expanding ``[[fee-table]]`` and ``[[fee-calculator]]``."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self.config = {
-            "schedules": [(), "the checked fee schedules, from bulletin.fees.load_fees"],
-            "on": [None, "the day whose schedule [[fee-table]] shows; None for the newest"],
-        }
+    def __init__(
+        self, *, schedules: Sequence[FeeSchedule] = (), on: date | None = None, **kwargs: Any
+    ) -> None:
+        # Kept as attributes, not Python-Markdown config: its setConfig turns a None-default
+        # option into a bool, which would lose the date.
+        self.schedules = tuple(schedules)
+        self.on = on
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        processor = FeeMarkerProcessor(
-            md.parser, md, self.getConfig("schedules"), self.getConfig("on")
-        )
+        processor = FeeMarkerProcessor(md.parser, md, self.schedules, self.on)
         # Above the paragraph (10) and headers, below indented code (80): an indented
         # marker stays code, as in any Markdown.
         md.parser.blockprocessors.register(processor, "fee_marker", 75)
