@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -36,6 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="preview the site with live reload (drafts shown)")
     serve.add_argument(
         "-a", "--dev-addr", default=None, help="address to serve on, e.g. 127.0.0.1:8000"
+    )
+    fee = commands.add_parser("fee", help="what a partnership pays for a number of representatives")
+    fee.add_argument(
+        "representatives", help="how many representatives get member benefits, e.g. 12"
+    )
+    fee.add_argument(
+        "--year", help="the membership year, e.g. 2019/20 (default: the one in force today)"
     )
     email = commands.add_parser("email", help="build one newsletter issue's email on its own")
     email.add_argument(
@@ -65,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return run_build(config_file)
+        if args.command == "fee":
+            return run_fee(config_file, args.representatives, args.year)
         if args.command == "email":
             return run_email(config_file, args.slug, Path(args.out))
         if args.command == "send":
@@ -94,6 +104,29 @@ def run_build(config_file: Path) -> int:
         mkdocs_build(config)
     finally:
         config.plugins.on_shutdown()
+    return 0
+
+
+def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
+    """Print the fee for a number of representatives, from the site's fee data."""
+    from bulletin.errors import ContentError
+    from bulletin.fees import format_quote, load_fees, parse_representatives, quote
+    from bulletin.model import LONDON
+
+    config = load_config(config_file=str(config_file))
+    plugin = config.plugins["bulletin"]
+    path = Path(config.docs_dir) / plugin.config.fees_file
+    try:
+        schedules = load_fees(path, os.path.relpath(path))
+        count = parse_representatives(representatives)
+        today = None if year else datetime.now(LONDON).date()
+        print(format_quote(quote(schedules, count, year=year, on=today)))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"bulletin fee: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bulletin.fees import FeeSchedule
 
 LONDON = ZoneInfo("Europe/London")
 """Dates are calendar days in the UK; feeds and emails show them with this offset."""
@@ -64,6 +68,7 @@ class SiteSources:
     url_format: str = "{date}/{slug}"
     url_date_format: str = "yyyy/MM"
     excerpt_separator: str | None = "<!-- more -->"  # None when excerpts are optional
+    fees_file: Path | None = None  # the fee schedules, e.g. content/fees.yml
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class Site:
     authors: dict[str, Author] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     now: datetime | None = None  # when the site is published; None publishes every date
+    fees: tuple[FeeSchedule, ...] = ()
 
     def is_live(self, post: Post) -> bool:
         """Whether readers see the post now: not a draft, not scheduled, not expired."""

@@ -26,6 +26,7 @@ from mkdocs.structure.pages import Page
 from bulletin import feeds, newsletter, publish
 from bulletin.blocks import strip_channel
 from bulletin.errors import ContentError
+from bulletin.fee_markup import FeeTableExtension
 from bulletin.model import LONDON, Post, Site, SiteSources
 from bulletin.sources import load_site, newsletter_src_uri
 
@@ -69,6 +70,7 @@ class EmailConfig(base.Config):
 
 class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
+    fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
     feeds = c.SubConfig(FeedsConfig)
@@ -108,6 +110,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         except ContentError as error:
             raise PluginError(error.report()) from None
         self.timings["validate"] = time.perf_counter() - started
+        if self.site.fees:
+            on = self.site.now.date() if self.site.now else None
+            config.markdown_extensions.append(FeeTableExtension(schedules=self.site.fees, on=on))
         self.feed_settings = feed_settings(config, self.config)
         self.categories = {feeds.category_slug(name): name for name in self.sources.categories}
         self.email_settings = email_settings(config, self.config)
@@ -367,6 +372,7 @@ def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSo
         url_format=blog.config.post_url_format,
         url_date_format=blog.config.post_url_date_format,
         excerpt_separator=separator,
+        fees_file=docs_dir / options.fees_file,
     )
 
 

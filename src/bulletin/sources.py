@@ -18,6 +18,8 @@ from babel.dates import format_date
 from frontmatter.default_handlers import YAMLHandler
 
 from bulletin.errors import ContentError, Problem
+from bulletin.fee_markup import check_fee_markers
+from bulletin.fees import load_fees
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
 
 STR = "tag:yaml.org,2002:str"
@@ -63,19 +65,29 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
     problems: list[Problem] = []
     warnings: list[str] = []
     authors = load_authors(sources, problems)
+    fees = ()
+    if sources.fees_file is not None and sources.fees_file.exists():
+        try:
+            fees = load_fees(sources.fees_file, display_path(sources.fees_file, sources))
+        except ContentError as error:
+            problems.extend(error.problems)
     posts: list[Post] = []
     for path, src_uri, is_newsletter in _post_files(sources):
         post = load_post(path, src_uri, is_newsletter, sources, authors, problems, warnings)
         if post is not None:
             posts.append(post)
+            if fees:
+                problems += check_fee_markers(post.body, fees, post.path, post.body_line)
     for path in sorted(sources.docs_dir.rglob("*.md")):
         if not _is_post_path(path, sources):
-            _check_page(path, sources, problems)
+            text = _check_page(path, sources, problems)
+            if text is not None and fees:
+                problems += check_fee_markers(text, fees, display_path(path, sources))
     _check_unique_urls(posts, problems)
     if problems:
         raise ContentError(problems)
     posts.sort(key=lambda post: (post.date, post.url), reverse=True)
-    return Site(posts=tuple(posts), authors=authors, warnings=tuple(warnings), now=now)
+    return Site(posts=tuple(posts), authors=authors, warnings=tuple(warnings), now=now, fees=fees)
 
 
 def _post_files(sources: SiteSources) -> Iterator[tuple[Path, str, bool]]:
@@ -652,16 +664,17 @@ def _check_unique_urls(posts: list[Post], problems: list[Problem]) -> None:
             )
 
 
-def _check_page(path: Path, sources: SiteSources, problems: list[Problem]) -> None:
+def _check_page(path: Path, sources: SiteSources, problems: list[Problem]) -> str | None:
     """Other pages are MkDocs' to render; we check that they are UTF-8 with readable YAML."""
     shown = display_path(path, sources)
     text = read_text(path, shown, problems)
     if text is None:
-        return
+        return None
     handler = YAMLHandler()
     if handler.detect(text):
         try:
             raw_matter, _ = handler.split(text)
         except ValueError:
-            return
+            return text
         compose_mapping(raw_matter, shown, 1, problems)
+    return text
