@@ -119,6 +119,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_html = {}
         for warning in self.site.warnings:
             log.warning(warning)
+        if "SOURCE_DATE_EPOCH" not in os.environ and self.site.posts:
+            # Reproducible by default: MkDocs stamps the sitemap with the build date, which
+            # becomes the newest post's date rather than the clock.
+            newest = max(post.updated or post.date for post in self.site.posts)
+            os.environ["SOURCE_DATE_EPOCH"] = str(int(newest.timestamp()))
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
         self.html_by_url = {}
         self._begin_staging(config)

@@ -1,0 +1,87 @@
+"""Atomic, locked and reproducible builds: a killed build never leaves build/ half-written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import BUILD_ENV, copy_site, run_bulletin, snapshot
+
+
+def start_build(root: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulletin.cli", "build"],
+        cwd=root,
+        env=env or BUILD_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def retitle(root: Path) -> None:
+    post = root / "content" / "posts" / "summer-learning-from-reviews.md"
+    post.write_text(post.read_text("utf-8").replace('title: "', 'title: "New: ', 1), "utf-8")
+
+
+def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_output(tmp_path: Path) -> None:
+    old_root, new_root = copy_site(tmp_path / "old"), copy_site(tmp_path / "new")
+    retitle(new_root)
+    assert run_bulletin(old_root, "build").returncode == 0
+    assert run_bulletin(new_root, "build").returncode == 0
+    before, after = snapshot(old_root / "build"), snapshot(new_root / "build")
+    assert before != after
+
+    retitle(old_root)
+    outcomes = []
+    for delay in (0.05, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3, 1.7):
+        process = start_build(old_root)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = snapshot(old_root / "build")
+        assert state in (before, after), f"build/ is mixed after a kill at {delay}s"
+        outcomes.append("new" if state == after else "old")
+    print("outcomes:", outcomes)
+    assert "old" in outcomes, outcomes  # some kills landed before the swap
+
+    result = run_bulletin(old_root, "build")  # the next build cleans up and completes
+    assert result.returncode == 0, result.stderr
+    assert snapshot(old_root / "build") == after
+    assert not list(old_root.glob(".bulletin-staging-*"))
+
+
+def test_a_stale_staging_folder_is_removed_by_the_next_build(scratch_site: Path) -> None:
+    stale = scratch_site / ".bulletin-staging-left-by-a-crash"
+    (stale / "site").mkdir(parents=True)
+    (stale / "site" / "index.html").write_text("half", "utf-8")
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert not stale.exists()
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(scratch_site: Path, tmp_path: Path) -> None:
+    reference = copy_site(tmp_path / "reference")
+    assert run_bulletin(reference, "build").returncode == 0
+    first, second = start_build(scratch_site), start_build(scratch_site)
+    results = [(process.wait(timeout=300), process.communicate()) for process in (first, second)]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 1])
+    for code, (_, stderr) in results:
+        if code == 1:
+            assert "another build of this project is running" in stderr
+    assert snapshot(scratch_site / "build") == snapshot(reference / "build")
+
+
+def test_builds_at_different_times_give_identical_bytes(tmp_path: Path) -> None:
+    """Without SOURCE_DATE_EPOCH, our outputs and MkDocs' sitemap take the newest post's date."""
+    env = {key: value for key, value in BUILD_ENV.items() if key != "SOURCE_DATE_EPOCH"}
+    one, two = copy_site(tmp_path / "one"), copy_site(tmp_path / "two")
+    assert start_build(one, env).wait(timeout=300) == 0
+    os.utime(two / "mkdocs.yml")  # a later build, from files touched later
+    time.sleep(1.1)
+    assert start_build(two, env).wait(timeout=300) == 0
+    assert snapshot(one / "build") == snapshot(two / "build")
