@@ -135,3 +135,38 @@ def test_email_only_blocks_stay_out_of_the_web_page(scratch_site: Path) -> None:
     assert "web edition" in page and "email edition" not in page
     assert "email edition" in mail and "web edition" not in mail
     assert "email edition" not in feed
+
+
+def test_markup_in_titles_and_descriptions_is_text_everywhere(scratch_site: Path) -> None:
+    from xml.etree import ElementTree
+
+    from conftest import run_bulletin
+
+    issue = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
+    hostile = '<script>alert(1)</script> Tom & Jerry \\"quoted\\" <img src=x onerror=alert(2)>'
+    text = issue.read_text("utf-8")
+    text = text.replace('title: "TASP newsletter – October 2019"', f'title: "{hostile}"')
+    text = text.replace('description: "', f'description: "{hostile} ', 1)
+    issue.write_text(text, "utf-8")
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    build = scratch_site / "build"
+    outputs = [
+        build / "site/2019/10/tasp-newsletter-october-2019/index.html",
+        build / "site/index.html",
+        build / "email/tasp-newsletter-october-2019.html",
+    ]
+    for path in outputs:
+        html = path.read_text("utf-8")
+        assert "<script>alert(1)" not in html, path
+        assert "<img src=x onerror" not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+    for feed in ("rss.xml", "atom.xml", "category/newsletter/rss.xml"):
+        ElementTree.parse(build / "site/feeds" / feed)  # still well-formed XML
+        parsed = feedparser.parse((build / "site/feeds" / feed).read_bytes())
+        assert not parsed.bozo
+        assert any("<script>alert(1)</script>" in entry.title for entry in parsed.entries)
+    message = email.message_from_bytes(
+        (build / "email/tasp-newsletter-october-2019.eml").read_bytes(), policy=email.policy.default
+    )
+    assert message["Subject"].strip().startswith("<script>alert(1)</script> Tom & Jerry")

@@ -163,6 +163,30 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 file.name = post.slug
         return files
 
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # Material read each post's front matter in on_files; its excerpts may render a
+        # post's title before the post itself is rendered, so make titles safe now.
+        for file in files.documentation_pages():
+            if file.page is not None and file.src_uri in self.posts_by_uri:
+                self._escape_meta(file.page)
+        return nav
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        self._escape_meta(page)
+        return markdown
+
+    def _escape_meta(self, page: Page) -> None:
+        """Titles and descriptions are text: Material's templates print them unescaped."""
+        if getattr(page, "_bulletin_escaped", False):
+            return
+        for key in ("title", "description"):
+            value = page.meta.get(key)
+            if isinstance(value, str):
+                page.meta[key] = escape(value, quote=True)
+        page._bulletin_escaped = True  # type: ignore[attr-defined]
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         post = self.post_for(page)
         if post is not None:

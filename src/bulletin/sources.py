@@ -33,6 +33,7 @@ KNOWN_TAGS = frozenset(
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+MARKUP = re.compile(r'[<>"]')
 EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 POST_KEYS = frozenset(
@@ -367,6 +368,15 @@ def load_authors(sources: SiteSources, problems: list[Problem]) -> dict[str, Aut
                 problems.append(Problem(shown, line, f"{key}.{name}", f"missing: give {meaning}"))
                 continue
             values[name] = str(field_node.value).strip()
+            if MARKUP.search(values[name]):
+                problems.append(
+                    Problem(
+                        shown,
+                        field_node.start_mark.line + 1,
+                        f"{key}.{name}",
+                        "cannot contain <, > or double quotes (Material prints it as HTML)",
+                    )
+                )
         if len(values) == 3:
             authors[key] = Author(key, values["name"], values["description"], values["avatar"])
     return authors
@@ -483,7 +493,15 @@ def load_post(
                 "a newsletter issue belongs to the series 'Newsletter': categories: [Newsletter]",
             )
         )
-    tags = [name for name, _ in string_list(matter, "tags", shown, problems)]
+    tags = []
+    for name, line in string_list(matter, "tags", shown, problems):
+        if MARKUP.search(name):
+            problems.append(
+                Problem(
+                    shown, line, "tags", f"a tag cannot contain <, > or double quotes: {name!r}"
+                )
+            )
+        tags.append(name)
 
     draft = _flag(matter, "draft", shown, problems)
     slug = path.stem
