@@ -337,6 +337,12 @@ def _service_link(url: str, preset_value: str | None, label: str, style: str, wr
     return f'<a href="{escape(preset_value)}" style="{style}">{escape(label)}</a>'
 
 
+def compile_mjml(source: str) -> str:
+    """MJML -> HTML as every email is compiled (the client-support test compiles a baseline so)."""
+    # fonts={}: no web-font <link>; a final newline as MIME would add one anyway
+    return mjml.mjml2html(source, disable_comments=False, fonts={}).rstrip("\n") + "\n"
+
+
 def render_email(
     post: Post,
     html: str,
@@ -389,8 +395,7 @@ def render_email(
     if renderer.problems:
         raise ContentError(renderer.problems)
     try:
-        # fonts={}: no web-font <link>; a final newline as MIME would add one anyway
-        page = mjml.mjml2html(source, disable_comments=False, fonts={}).rstrip("\n") + "\n"
+        page = compile_mjml(source)
     except Exception as error:  # MRML reports as a plain exception with a message
         problem = Problem(post.path, 0, "email", f"MJML could not compile the email: {error}")
         raise ContentError([problem]) from error
