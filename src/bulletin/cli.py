@@ -16,6 +16,8 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+from bulletin.model import LONDON
+
 DEFAULT_CONFIG = "mkdocs.yml"
 
 
@@ -31,9 +33,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the site's mkdocs.yml (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    build = commands.add_parser(
         "build", help="validate every source and build the site, feeds and emails into build/"
     )
+    build.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="publish as on this day (default: today); scheduled posts up to it appear",
+    )
+    new = commands.add_parser(
+        "new", help="start a post or a newsletter issue with its front matter filled in"
+    )
+    new.add_argument("kind", choices=["post", "newsletter"])
+    new.add_argument("--title", required=True, help='the title, e.g. "March update"')
+    new.add_argument(
+        "--category", default="Manager blog", help="the series of a post (default: %(default)s)"
+    )
+    new.add_argument(
+        "--author",
+        help="an author key from the authors file (default: default_author in mkdocs.yml)",
+    )
+    new.add_argument("--date", metavar="YYYY-MM-DD", help="the publication date (default: today)")
     serve = commands.add_parser("serve", help="preview the site with live reload (drafts shown)")
     serve.add_argument(
         "-a", "--dev-addr", default=None, help="address to serve on, e.g. 127.0.0.1:8000"
@@ -72,7 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "build":
+            if args.as_of:
+                os.environ["BULLETIN_NOW"] = args.as_of
             return run_build(config_file)
+        if args.command == "new":
+            return run_new(config_file, args)
         if args.command == "fee":
             return run_fee(config_file, args.representatives, args.year)
         if args.command == "email":
@@ -107,11 +131,74 @@ def run_build(config_file: Path) -> int:
     return 0
 
 
+def run_new(config_file: Path, args: argparse.Namespace) -> int:
+    """Create a post or newsletter file from the scaffold templates."""
+    import difflib
+    from datetime import date
+
+    from bulletin.plugin import sources_from_config
+    from bulletin.scaffold import Draft, next_issue, render_draft, slugify, write_new
+    from bulletin.sources import load_authors
+
+    config = load_config(config_file=str(config_file))
+    plugin = config.plugins["bulletin"]
+    sources = sources_from_config(config, plugin.config)
+    try:
+        day = date.fromisoformat(args.date) if args.date else datetime.now(LONDON).date()
+    except ValueError:
+        print(f"bulletin new: --date {args.date!r} is not a date like 2024-03-08", file=sys.stderr)
+        return 2
+    problems: list = []
+    authors = load_authors(sources, problems)
+    author = args.author or plugin.config.default_author
+    category = "Newsletter" if args.kind == "newsletter" else args.category
+    errors = []
+    if author not in authors:
+        close = difflib.get_close_matches(author or "", list(authors), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        errors.append(f"unknown author {author!r}; {hint}known: {', '.join(authors) or 'none'}")
+    if sources.categories and category not in sources.categories:
+        errors.append(f"unknown category {category!r}; known: {', '.join(sources.categories)}")
+    slug = slugify(args.title)
+    if not slug:
+        errors.append("the title has no letters or digits to name the file with")
+    if errors:
+        for error in errors:
+            print(f"bulletin new: {error}", file=sys.stderr)
+        return 2
+    if args.kind == "newsletter":
+        issue, edition = next_issue(sources.newsletters_dir, day)
+        folder = sources.newsletters_dir
+    else:
+        issue, edition, folder = None, None, sources.posts_dir
+    organisation = plugin.config.organisation
+    draft = Draft(
+        title=args.title,
+        day=day,
+        author=author,
+        category=category,
+        organisation=organisation.short_name or organisation.name,
+        issue=issue,
+        edition=edition,
+    )
+    try:
+        path = write_new(folder, slug, render_draft(args.kind, draft))
+    except FileExistsError:
+        print(
+            f"bulletin new: {folder / slug}.md already exists; choose another title",
+            file=sys.stderr,
+        )
+        return 1
+    shown = os.path.relpath(path)
+    print(f"Created {shown}")
+    print("It is a draft: `bulletin serve` shows it; delete `draft: true` to publish it.")
+    return 0
+
+
 def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
     """Print the fee for a number of representatives, from the site's fee data."""
     from bulletin.errors import ContentError
     from bulletin.fees import format_quote, load_fees, parse_representatives, quote
-    from bulletin.model import LONDON
 
     config = load_config(config_file=str(config_file))
     plugin = config.plugins["bulletin"]

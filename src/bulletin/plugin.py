@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -70,6 +71,7 @@ class EmailConfig(base.Config):
 
 class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
+    default_author = c.Type(str, default="")  # for `bulletin new`
     fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
@@ -110,12 +112,18 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         except ContentError as error:
             raise PluginError(error.report()) from None
         self.timings["validate"] = time.perf_counter() - started
+        log.info(
+            "Validated %d posts and newsletters (%d published) in %.2f s",
+            len(self.site.posts),
+            len(self.site.published),
+            self.timings["validate"],
+        )
         if self.site.fees:
             on = self.site.now.date() if self.site.now else None
             config.markdown_extensions.append(FeeTableExtension(schedules=self.site.fees, on=on))
         self.feed_settings = feed_settings(config, self.config)
         self.categories = {feeds.category_slug(name): name for name in self.sources.categories}
-        self.email_settings = email_settings(config, self.config)
+        self.email_settings = email_settings(public_site_url(config, self.command), self.config)
         self.email_html = {}
         for warning in self.site.warnings:
             log.warning(warning)
@@ -194,7 +202,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 self.email_html[post.url] = html
             html = strip_channel(html, "email-only")
             self.html_by_url[post.url] = html
-            return html
+            return self.preview_notice(post, page) + html
         own_feeds = self.page_feeds(page)
         if own_feeds is not None and self.feed_settings is not None:
             rss = own_feeds[0]
@@ -204,6 +212,30 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 f"Subscribe to {escape(rss.title.removesuffix(' (RSS)'))} by RSS</a></p>\n" + html
             )
         return html
+
+    def preview_notice(self, post: Post, page: Page) -> str:
+        """In `mkdocs serve`, say what readers will not see yet, and link the email preview."""
+        if self.command == "build" or self.site is None:
+            return ""
+        notes = []
+        if post.draft:
+            notes.append(
+                "<strong>Draft</strong>: not published until you delete <code>draft: true</code>."
+            )
+        elif not self.site.is_live(post):
+            when = format_date(post.date, format="long", locale="en_GB")
+            notes.append(
+                f"<strong>Scheduled</strong>: published by the first build on or after {when}."
+            )
+        if post.is_newsletter:
+            href = "../" * page.url.count("/") + f"email/{post.slug}/"
+            notes.append(
+                f'<a href="{href}">Preview the email</a> at desktop and phone width, with its plain text.'
+            )
+        if not notes:
+            return ""
+        items = " ".join(f"<span>{note}</span>" for note in notes)
+        return f'<p class="bulletin-preview" role="note">{items}</p>\n'
 
     def page_feeds(self, page: Page) -> list[feeds.FeedLink] | None:
         """The feeds a blog, category or author page announces: its own, or the site's."""
@@ -248,9 +280,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         )
         write_files(Path(config.site_dir), written)
         self.timings["feeds"] = time.perf_counter() - started
+        log.info("Wrote %d feed files in %.2f s", len(written), self.timings["feeds"])
         started = time.perf_counter()
-        self.write_emails(config)
+        count = self.write_emails(config)
         self.timings["emails"] = time.perf_counter() - started
+        log.info("Rendered %d newsletter emails in %.2f s", count, self.timings["emails"])
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
@@ -259,7 +293,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             log.info("Published to %s", self.staging.output)
             self.staging = None
 
-    def write_emails(self, config: MkDocsConfig) -> None:
+    def write_emails(self, config: MkDocsConfig) -> int:
         """Render each published newsletter issue as HTML, plain text and .eml."""
         assert self.site is not None and self.email_settings is not None
         if self.email_dir is not None:
@@ -269,6 +303,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         else:  # `mkdocs serve`: inside the preview site, at /email/<slug>.html
             folder = Path(config.site_dir) / "email"
         problems = []
+        count = 0
         environment = newsletter.make_environment()
         for post in self.site.newsletters:
             if self.email_only is not None and post.slug != self.email_only:
@@ -287,16 +322,18 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 continue
             for warning in email.warnings:
                 log.warning(warning)
-            write_files(
-                folder,
-                {
-                    f"{post.slug}.html": email.html.encode("utf-8"),
-                    f"{post.slug}.txt": email.text.encode("utf-8"),
-                    f"{post.slug}.eml": email.eml,
-                },
-            )
+            files = {
+                f"{post.slug}.html": email.html.encode("utf-8"),
+                f"{post.slug}.txt": email.text.encode("utf-8"),
+                f"{post.slug}.eml": email.eml,
+            }
+            if self.command == "serve":
+                files[f"{post.slug}/index.html"] = render_preview(post, email).encode("utf-8")
+            write_files(folder, files)
+            count += 1
         if problems:
             raise PluginError(ContentError(problems).report())
+        return count
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.staging is not None:
@@ -310,6 +347,16 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def post_for(self, page: Page) -> Post | None:
         return self.posts_by_uri.get(page.file.src_uri)
+
+
+def render_preview(post: Post, email: newsletter.Email) -> str:
+    """The `mkdocs serve` page showing an issue's email at two widths beside its plain text."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    environment = Environment(
+        loader=PackageLoader("bulletin", "templates"), autoescape=True, undefined=StrictUndefined
+    )
+    return environment.get_template("preview.html.j2").render(post=post, email=email)
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
@@ -341,9 +388,18 @@ def feed_settings(config: MkDocsConfig, options: BulletinConfig) -> feeds.FeedSe
         raise PluginError(f"mkdocs.yml: {error}") from None
 
 
-def email_settings(config: MkDocsConfig, options: BulletinConfig) -> newsletter.EmailSettings:
+def public_site_url(config: MkDocsConfig, command: str | None) -> str:
+    """The site's published address; `mkdocs serve` swaps site_url for its own local one."""
     site_url = config.site_url or ""
-    site_url = site_url if site_url.endswith("/") else site_url + "/"
+    if command == "serve" and config.config_file_path:
+        from mkdocs.utils.yaml import yaml_load
+
+        with open(config.config_file_path, encoding="utf-8") as file:
+            site_url = (yaml_load(file) or {}).get("site_url") or site_url
+    return site_url if site_url.endswith("/") else site_url + "/"
+
+
+def email_settings(site_url: str, options: BulletinConfig) -> newsletter.EmailSettings:
     email, organisation = options.email, options.organisation
     try:
         return newsletter.EmailSettings(

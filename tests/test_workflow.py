@@ -1,0 +1,177 @@
+"""The author's workflow through the CLI: new, serve, scheduling."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from bulletin.model import LONDON
+from conftest import BUILD_ENV, run_bulletin
+
+
+def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) -> None:
+    result = run_bulletin(
+        scratch_site,
+        "new",
+        "post",
+        "--title",
+        "March update: people & plans",
+        "--date",
+        "2024-03-08",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Created content/posts/march-update-people-plans.md",
+        "It is a draft: `bulletin serve` shows it; delete `draft: true` to publish it.",
+    ]
+    path = scratch_site / "content/posts/march-update-people-plans.md"
+    text = path.read_text("utf-8")
+    assert text.startswith(
+        '---\ntitle: "March update: people & plans"\ndate: 2024-03-08\nauthors: [alison]\ncategories: [Manager blog]\n'
+    )
+    path.write_text(text.replace("draft: true\n", ""), "utf-8")
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert (scratch_site / "build/site/2024/03/march-update-people-plans/index.html").is_file()
+
+
+def test_new_newsletter_continues_the_numbering_and_builds_cleanly(scratch_site: Path) -> None:
+    result = run_bulletin(
+        scratch_site,
+        "new",
+        "newsletter",
+        "--title",
+        "TASP newsletter – November 2019",
+        "--date",
+        "2019-11-11",
+    )
+    assert result.returncode == 0, result.stderr
+    path = scratch_site / "newsletters/tasp-newsletter-november-2019.md"
+    text = path.read_text("utf-8")
+    assert "issue: 2\n" in text and 'edition: "2019-11"\n' in text
+    for section in (
+        "## Welcome",
+        "/// members |",
+        "[[fee-table]]",
+        "/// spotlight |",
+        "## News from…",
+        "## Contributions",
+    ):
+        assert section in text
+    path.write_text(text.replace("draft: true\n", ""), "utf-8")
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    assert (scratch_site / "build/email/tasp-newsletter-november-2019.eml").is_file()
+
+
+def test_new_refuses_an_unknown_author_or_category_and_an_existing_file(scratch_site: Path) -> None:
+    result = run_bulletin(
+        scratch_site,
+        "new",
+        "post",
+        "--title",
+        "X",
+        "--author",
+        "alsion",
+        "--category",
+        "Chair blogs",
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "bulletin new: unknown author 'alsion'; did you mean 'alison'? known: alison, richard",
+        "bulletin new: unknown category 'Chair blogs'; known: Manager blog, Chair blog, Newsletter",
+    ]
+    result = run_bulletin(scratch_site, "new", "post", "--title", "Summer learning from reviews")
+    assert result.returncode == 1
+    assert "already exists" in result.stderr
+
+
+def test_a_post_dated_tomorrow_appears_only_when_the_build_date_is_tomorrow(
+    scratch_site: Path,
+) -> None:
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    issue = scratch_site / "newsletters/tasp-newsletter-october-2019.md"
+    issue.write_text(
+        issue.read_text("utf-8").replace("date: 2019-10-14", f"date: {tomorrow.isoformat()}"),
+        "utf-8",
+    )
+    url = f"{tomorrow:%Y/%m}/tasp-newsletter-october-2019/"
+
+    def outputs() -> tuple[bool, bool, bool]:
+        site = scratch_site / "build/site"
+        feed = feedparser.parse((site / "feeds/rss.xml").read_bytes())
+        return (
+            (site / url / "index.html").is_file(),
+            any(entry.link.endswith(url) for entry in feed.entries),
+            (scratch_site / "build/email/tasp-newsletter-october-2019.eml").is_file(),
+        )
+
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert outputs() == (False, False, False)
+    assert run_bulletin(scratch_site, "build", "--as-of", tomorrow.isoformat()).returncode == 0
+    assert outputs() == (True, True, True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def served(scratch_site: Path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulletin.cli", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=scratch_site,
+        env=BUILD_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(process.stderr.read())
+            time.sleep(0.3)
+    yield scratch_site, url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.browser
+def test_serve_shows_drafts_the_email_preview_and_edits(served, browser) -> None:
+    root, url = served
+    page = browser.new_page()
+    page.goto(url)
+    assert page.locator(".md-draft").first.inner_text().strip() == "Draft"
+    page.goto(url + "2024/12/winter-pressures-draft/")
+    assert "Draft" in page.locator(".bulletin-preview").inner_text()
+
+    page.goto(url + "2019/10/tasp-newsletter-october-2019/")
+    page.get_by_role("link", name="Preview the email").click()
+    assert page.locator("iframe").count() == 2
+    assert "Welcome to our newest members" in page.locator("pre").inner_text()
+    assert page.frame_locator("iframe[width='375']").locator("text=Guernsey").count() >= 1
+
+    post = root / "content/posts/summer-learning-from-reviews.md"
+    post.write_text(post.read_text("utf-8").replace('title: "', 'title: "Edited: ', 1), "utf-8")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        page.goto(url + "2024/07/summer-learning-from-reviews/")
+        if "Edited:" in page.locator("h1").first.inner_text():
+            break
+        time.sleep(0.5)
+    assert "Edited:" in page.locator("h1").first.inner_text()
