@@ -28,7 +28,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1732492800"}
+# Builds run in a copy of the site, so a relative PYTHONPATH=src would not reach this checkout's
+# package (the venv's editable install of another checkout would be built instead).
+_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+BUILD_ENV = {
+    **os.environ,
+    "PYTHONPATH": _PYTHONPATH,
+    "NO_MKDOCS_2_WARNING": "1",
+    "SOURCE_DATE_EPOCH": "1732492800",
+}
 
 
 def copy_site(target: Path) -> Path:

@@ -47,7 +47,7 @@ class Post:
     description: str
     draft: bool
     body: str  # the Markdown after the front matter
-    body_line: int  # file line of body.split("\n")[0]: the closing "---" line
+    body_line: int  # file line of body.split("\n")[0]: the closing "---" line or the next
     is_newsletter: bool = False
     issue: int | None = None
     edition: str | None = None

@@ -420,7 +420,9 @@ def load_post(
             )
         )
         return None
-    body_line = raw_matter.count("\n") + 1  # the closing '---' line, where ``body`` begins
+    # The line where ``body`` begins: the closing '---' line, or one below it when blank
+    # lines follow it (the front-matter pattern's trailing \s* eats all but the last).
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
     before = len(problems)
     matter = compose_mapping(raw_matter, shown, 1, problems)
     if matter is None:
