@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
+from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -192,7 +193,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         for key in ("title", "description"):
             value = page.meta.get(key)
             if isinstance(value, str):
-                page.meta[key] = escape(value, quote=True)
+                # Markup: printed as is, and not escaped twice by templates that use |e.
+                page.meta[key] = Markup(escape(value, quote=True))
         page._bulletin_escaped = True  # type: ignore[attr-defined]
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
