@@ -109,3 +109,17 @@ def test_the_script_runs_at_a_tiny_n(tmp_path: Path) -> None:
         assert row in done.stdout
     assert (tmp_path / "n3" / "bulletin" / "build" / "site" / "index.html").exists()
     assert (tmp_path / "n3" / "material" / "build" / "site" / "index.html").exists()
+
+
+def test_profile_groups_go_by_import_folder_not_by_name(bench: ModuleType, tmp_path: Path) -> None:
+    import material
+
+    site = tmp_path / "bulletin"  # a site folder that happens to be called bulletin
+    prefixes = bench.package_prefixes(site)
+    material_file = str(Path(material.__file__).resolve().parent / "templates" / "base.html")
+    assert bench.group_of((material_file, 4, "root"), prefixes) == "material"
+    assert (
+        bench.group_of((str(site / "overrides" / "main.html"), 4, "root"), prefixes) == "bulletin"
+    )
+    assert bench.group_of((str(site / "material" / "x.py"), 1, "f"), prefixes) is None
+    assert bench.group_of(("~", 0, "<built-in method mjml.mjml.mjml2html>"), prefixes) == "mjml"
