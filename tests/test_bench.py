@@ -105,7 +105,7 @@ def test_the_script_runs_at_a_tiny_n(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "N = 3 posts + 1 newsletters" in done.stdout
-    for row in ("time, median", "per post", "peak memory", "validate", "ours, total"):
+    for row in ("time, median", "CPU time", "per post", "peak memory", "validate", "ours, total"):
         assert row in done.stdout
     assert (tmp_path / "n3" / "bulletin" / "build" / "site" / "index.html").exists()
     assert (tmp_path / "n3" / "material" / "build" / "site" / "index.html").exists()
