@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from datetime import date, datetime
 from html import escape
@@ -204,6 +205,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 self.email_html[post.url] = html
             html = strip_channel(html, "email-only")
             self.html_by_url[post.url] = html
+            excerpt = getattr(page, "excerpt", None)
+            if excerpt is not None and self.sources and self.sources.excerpt_separator:
+                shorten_excerpt(excerpt, self.sources.excerpt_separator)
             return self.preview_notice(post, page) + html
         own_feeds = self.page_feeds(page)
         if own_feeds is not None and self.feed_settings is not None:
@@ -349,6 +353,30 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def post_for(self, page: Page) -> Post | None:
         return self.posts_by_uri.get(page.file.src_uri)
+
+
+DEFINITION = re.compile(r"^(?:\*\[[^\]]+\]|\[[^\]]+\]):", re.MULTILINE)
+
+
+def shorten_excerpt(excerpt: Any, separator: str) -> None:
+    """Let Material's excerpt convert only the text before the separator.
+
+    Material converts each post's whole Markdown again for every list page it appears on
+    (about four times a post), then keeps what precedes the separator: the largest cost of
+    a blog build. Definitions after the separator (abbreviations, references, footnotes)
+    are kept, since the opening may use them.
+    """
+    convert = excerpt.md.convert
+
+    def convert_head(text: str) -> str:
+        head, found, tail = text.partition(separator)
+        if not found:
+            return convert(text)
+        definitions = "\n".join(line for line in tail.splitlines() if DEFINITION.match(line))
+        # Something must follow the separator, or Material drops "Continue reading".
+        return convert(f"{head}{separator}\n\n<!-- continued -->\n\n{definitions}\n")
+
+    excerpt.md.convert = convert_head
 
 
 def render_preview(post: Post, email: newsletter.Email) -> str:
