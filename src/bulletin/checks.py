@@ -85,7 +85,7 @@ ABBR_DEF = re.compile(r"^\*\[([^\]]+)\]:")
 IGNORE = re.compile(r"<!--\s*check:\s*ignore\s+(.*?)\s*-->")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 URLISH = re.compile(r"\bhttps?://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b\w+(?:\.\w+)+\b")
-ACRONYM = re.compile(r"(?<![\w'’-])([A-Z]{2,6})(s?)(?![\w])")
+ACRONYM = re.compile(r"(?<![\w'’-])([A-Z]{2,6})(s?)(?![\w]|-\d)")  # not codes like CR-2023
 LIST_OR_BLOCK = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|\||<|///|!!!|\[\[)")
 
 
@@ -109,6 +109,7 @@ class Heading:
     line: int
     level: int
     text: str  # as written, without the #s and attributes
+    id: str  # the anchor Python-Markdown's toc gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,7 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
             written = (atx.group(2) or "") if atx else previous
             where = number if atx else number - 1
             heading_id = _heading_id(written, ids)
-            doc.headings.append(Heading(where, level, ATTRS.sub("", written).strip()))
+            doc.headings.append(Heading(where, level, ATTRS.sub("", written).strip(), heading_id))
             doc.anchors.add(heading_id)
             previous = ""
             if setext:
@@ -266,7 +267,6 @@ def check_links(doc: Document, context: Context) -> Iterator[Finding]:
         target = link.target.strip()
         if target.startswith("//") or SCHEME.match(target):
             continue  # another site, an email or a phone link: not checked (no network)
-        what = "image" if link.is_image else "link"
         if not target:
             if not link.is_image and link.text:
                 yield finding(doc, link.line, "broken-link", f"link [{link.text}] has no address")
@@ -276,40 +276,33 @@ def check_links(doc: Document, context: Context) -> Iterator[Finding]:
         if not path:
             yield from _check_anchor(doc, link, doc, fragment)
             continue
-        if path.startswith("/"):
-            joined = posixpath.normpath(path.lstrip("/") or ".")
-        else:
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(doc.src_uri), path))
-        if joined == ".." or joined.startswith("../"):
-            message = f'{what} "{target}" points outside the site\'s content folder'
-            yield finding(
-                doc, link.line, "missing-image" if link.is_image else "broken-link", message
-            )
-            continue
+        if path.startswith("/"):  # from the top of the site
+            file = address = posixpath.normpath(path.lstrip("/") or ".")
+        else:  # from the Markdown file, as MkDocs resolves; or from the page's own address
+            file = posixpath.normpath(posixpath.join(posixpath.dirname(doc.src_uri), path))
+            address = posixpath.normpath(posixpath.join(doc.url, path))
+        inside = not (file == ".." or file.startswith("../"))
         if link.is_image:
-            if not (context.sources.docs_dir / joined).is_file():
-                message = f'image "{target}" does not exist (looked for {context.shown(joined)})'
-                yield finding(
-                    doc, link.line, "missing-image", message + _did_you_mean(doc, joined, context)
-                )
+            if not inside:
+                message = f'image "{target}" is outside the site\'s content folder'
+                yield finding(doc, link.line, "missing-image", message)
+            elif not (context.sources.docs_dir / file).is_file():
+                message = f'image "{target}" does not exist (looked for {context.shown(file)})'
+                hint = _did_you_mean(doc, file, context)
+                yield finding(doc, link.line, "missing-image", message + hint)
             continue
-        found = context.by_uri.get(joined)
+        found = context.by_uri.get(file) if inside else None
         if found is None and path.endswith(".md"):
-            message = (
-                f'link "{target}" does not lead to a page of the site '
-                f"(looked for {context.shown(joined)})"
-            )
-            yield finding(
-                doc, link.line, "broken-link", message + _did_you_mean(doc, joined, context)
-            )
+            where = f"looked for {context.shown(file)}" if inside else "it is outside the site"
+            message = f'link "{target}" does not lead to a page of the site ({where})'
+            hint = _did_you_mean(doc, file, context)
+            yield finding(doc, link.line, "broken-link", message + hint)
             continue
         if found is None:
-            if (context.sources.docs_dir / joined).is_file():
+            if inside and (context.sources.docs_dir / file).is_file():
                 continue  # a file such as a PDF
-            if not path.startswith("/"):  # a web address relative to the page's own
-                joined = posixpath.normpath(posixpath.join(doc.url, path))
-            found = context.by_url.get(_url_key(joined))
-            if found is None and joined.split("/")[0] in GENERATED:
+            found = context.by_url.get(_url_key(address))
+            if found is None and address.split("/")[0] in GENERATED:
                 continue
         if found is None:
             message = f'link "{target}" does not lead to a page or file of the site'
@@ -443,9 +436,9 @@ def check_personal_data(doc: Document, context: Context) -> Iterator[Finding]:
         for suspect in suspects:
             shown = suspect.text[:4] + "…" if len(suspect.text) > 4 else suspect.text
             message = (
-                f'this looks like {suspect.kind} ("{shown}"): never publish details that could '
-                "identify a child or family; remove it, or if it is safe to publish end the line "
-                "with <!-- check: ignore personal-data -->"
+                f'this looks like {suspect.kind} ("{shown}"): details that could identify a child, '
+                "a family or a colleague must not be published; remove it, or if it is safe to "
+                "publish end the line with <!-- check: ignore personal-data -->"
             )
             yield finding(doc, number, "personal-data", message)
 
@@ -475,13 +468,15 @@ def check_acronyms(doc: Document, context: Context) -> Iterator[Finding]:
 def check_markers(doc: Document, context: Context) -> Iterator[Finding]:
     """An ignore marker with a misspelt rule would silence nothing: say so."""
     for number, names in doc.ignored.items():
-        for name in names:
-            if name and name not in RULES:
-                message = (
-                    f'"<!-- check: ignore {name} -->" names no rule; known rules: '
-                    + ", ".join(sorted(RULES))
-                )
-                yield finding(doc, number, "check-marker", message)
+        unknown = [name for name in names if name and name not in RULES]
+        if unknown:
+            message = (
+                "the check: ignore marker names no rule bulletin knows ("
+                + ", ".join(f'"{name}"' for name in unknown)
+                + "); the rules are "
+                + ", ".join(sorted(RULES))
+            )
+            yield finding(doc, number, "check-marker", message)
 
 
 DOCUMENT_RULES: tuple[Callable[[Document, Context], Iterable[Finding]], ...] = (
