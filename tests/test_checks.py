@@ -266,3 +266,18 @@ def test_the_report_lists_scheduled_posts_with_their_dates(scratch_site: Path) -
         'content/posts/summer-learning-from-reviews.md: "Summer learning: reviews & what we '
         'heard" publishes on 5 July 2024\n'
     )
+
+
+def test_one_marker_can_silence_several_rules_on_its_line_only(scratch_site: Path) -> None:
+    path = scratch_site / "content" / "posts" / "priorities-in-practice-february.md"
+    text = path.read_text(encoding="utf-8")
+    extra = (
+        "Ring the LADO on 01632 960 999. <!-- check: ignore personal-data acronym -->\n"
+        "Ring the LADO on 01632 960 999.\n"
+    )
+    path.write_text(text.replace("Alison\n", extra + "\nAlison\n"), encoding="utf-8")
+    findings = findings_of(scratch_site)
+    assert [(finding.line, finding.rule) for finding in findings] == [
+        (52, "acronym"),
+        (52, "personal-data"),
+    ]

@@ -72,6 +72,7 @@ ATTR_ID = re.compile(r"(?<![\w-])#([\w-]+)")
 HTML_ID = re.compile(r"""<[a-zA-Z][^>]*?\bid=["']([^"']+)["']""")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 COMMENT = re.compile(r"<!--.*?-->")
+EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(\S.*?\S|\S)\1")
 CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _TEXT = r"((?:[^\[\]]|\[[^\[\]]*\])*)"
 _DEST = (
@@ -254,7 +255,7 @@ def _heading_id(written: str, ids: set[str]) -> str:
     text = INLINE.sub(lambda m: m.group(2), text)  # link and image text, not addresses
     text = CODE_SPAN.sub(lambda m: m.group(2), text)
     text = HTML_TAG.sub("", text)
-    text = re.sub(r"(\*{1,3}|_{1,3})(\S.*?\S|\S)\1", r"\2", text)
+    text = EMPHASIS.sub(lambda m: m.group(2), text)
     return unique(slugify(html.unescape(text), "-"), ids)
 
 
