@@ -450,6 +450,8 @@ def check_acronyms(doc: Document, context: Context) -> Iterator[Finding]:
     first: dict[str, int] = {}
     uses: dict[str, int] = {}
     for number, text in doc.prose:
+        if "acronym" in doc.ignored.get(number, ()):
+            continue  # else silencing the first use would hide the later ones
         for match in ACRONYM.finditer(text):
             word = match.group(1) + match.group(2)
             if word in known or match.group(1) in known:
