@@ -54,6 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an author key from the authors file (default: default_author in mkdocs.yml)",
     )
     new.add_argument("--date", metavar="YYYY-MM-DD", help="the publication date (default: today)")
+    check = commands.add_parser(
+        "check", help="run every validation and content check; nothing is written"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit status 1)"
+    )
     serve = commands.add_parser("serve", help="preview the site with live reload (drafts shown)")
     serve.add_argument(
         "-a", "--dev-addr", default=None, help="address to serve on, e.g. 127.0.0.1:8000"
@@ -95,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.as_of:
                 os.environ["BULLETIN_NOW"] = args.as_of
             return run_build(config_file)
+        if args.command == "check":
+            return run_check(config_file, args.strict)
         if args.command == "new":
             return run_new(config_file, args)
         if args.command == "fee":
@@ -129,6 +137,79 @@ def run_build(config_file: Path) -> int:
     finally:
         config.plugins.on_shutdown()
     return 0
+
+
+def run_check(config_file: Path, strict: bool) -> int:
+    """Validate every source and run the content checks, printing one line per finding."""
+    from bulletin.checks import Finding, check_site, format_report
+    from bulletin.errors import ContentError
+    from bulletin.plugin import publication_time, sources_from_config
+    from bulletin.sources import load_site
+
+    config = load_config(config_file=str(config_file))
+    options = config.plugins["bulletin"].config
+    sources = sources_from_config(config, options)
+    try:
+        site = load_site(sources, now=publication_time())
+        known = known_acronyms(sources, options)
+    except ContentError as error:
+        found = [
+            Finding(
+                p.path,
+                p.line,
+                "error",
+                "content",
+                f"{p.field}: {p.message}" if p.field else p.message,
+            )
+            for p in error.problems
+        ]
+        print(format_report(found, [], strict)[0], end="")
+        return 1
+    organisation, email = options.organisation, options.email
+    addresses = (
+        organisation.email,
+        email.from_address,
+        email.reply_to,
+        email.contributions_email,
+        email.unsubscribe_mailto,
+    )
+    findings = check_site(
+        site,
+        sources,
+        known_acronyms=known,
+        email_sizes=built_email_sizes(site, sources.root / options.output_dir / "email"),
+        email_budget=email.size_limit,
+        allowed_emails={address for address in addresses if address},
+        allowed_phones={organisation.phone} if organisation.phone else set(),
+    )
+    text, status = format_report(findings, list(site.scheduled), strict)
+    print(text, end="")
+    return status
+
+
+def known_acronyms(sources: object, options: object) -> set[str]:
+    """The glossary's acronyms, if the site has a glossary."""
+    try:
+        from bulletin.glossary import load_glossary
+    except ImportError:
+        return set()
+    from bulletin.sources import display_path
+
+    path = sources.docs_dir / getattr(options, "glossary_file", "glossary.yml")  # type: ignore[attr-defined]
+    return set(load_glossary(path, display_path(path, sources))) if path.is_file() else set()  # type: ignore[arg-type]
+
+
+def built_email_sizes(site: object, folder: Path) -> dict[str, int]:
+    """Sizes of the emails of the last build, where newer than their source (no rendering here)."""
+    sizes = {}
+    for post in site.newsletters:  # type: ignore[attr-defined]
+        built = folder / f"{post.slug}.html"
+        source = Path(post.path)
+        if built.is_file() and (
+            not source.is_file() or built.stat().st_mtime >= source.stat().st_mtime
+        ):
+            sizes[post.slug] = built.stat().st_size
+    return sizes
 
 
 def run_new(config_file: Path, args: argparse.Namespace) -> int:
