@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -21,7 +22,9 @@ import mjml
 from babel.dates import format_date
 from markupsafe import Markup
 
+from bulletin.blocks import strip_channel
 from bulletin.errors import ContentError, Problem
+from bulletin.glossary import expand_first_use
 from bulletin.model import Author, Post
 from bulletin.plaintext import render_section, wrap
 from bulletin.sections import Block, Element, Node, Section, split_sections, text_of
@@ -200,7 +203,8 @@ class _Renderer:
         if isinstance(node, str):
             return escape(node, quote=False)
         tag = node.tag
-        if tag in ("div", "span", "details", "summary", "mark"):
+        # abbr too: no email client shows its title, so expand_first_use has spelt it out
+        if tag in ("div", "span", "details", "summary", "mark", "abbr"):
             return self.nodes(node.children)
         if tag == "table":
             return self.table(node)
@@ -212,8 +216,6 @@ class _Renderer:
             if not href:
                 return self.nodes(node.children)
             attrs.append(("href", self.absolute(href)))
-        elif tag == "abbr" and node.get("title"):
-            attrs.append(("title", node.get("title") or ""))
         elif tag == "ol" and node.get("start"):
             attrs.append(("start", node.get("start") or ""))
         elif tag == "p" and "admonition-title" in node.classes:
@@ -350,11 +352,18 @@ def render_email(
     authors: dict[str, Author],
     web_url: str,
     environment: jinja2.Environment | None = None,
+    glossary: Mapping[str, str] = {},  # read, never changed
 ) -> Email:
-    """Render one newsletter issue from its page HTML (before email-only blocks are removed)."""
+    """Render one newsletter issue from its page HTML (before email-only blocks are removed).
+
+    The first use of each acronym (an ``<abbr>`` or a glossary word) is spelt out in
+    brackets, in the HTML and the plain text alike: email clients show no tooltips.
+    """
     env = environment or make_environment()
     palette = Palette(brand=settings.brand_colour)
     renderer = _Renderer(post, web_url, palette)
+    # web-only blocks go first, so that the first use counted is the first the reader sees
+    html = expand_first_use(strip_channel(html, "web-only"), glossary)
     sections: tuple[Section, ...] = split_sections(html)
     preset = SERVICES[settings.service]
     link_style = f"color:{palette.muted};text-decoration:underline;"

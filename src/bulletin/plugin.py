@@ -26,12 +26,12 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import feeds, newsletter, publish
+from bulletin import feeds, glossary, newsletter, publish
 from bulletin.blocks import strip_channel
-from bulletin.errors import ContentError
+from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import FeeTableExtension
 from bulletin.model import LONDON, Post, Site, SiteSources
-from bulletin.sources import load_site, newsletter_src_uri
+from bulletin.sources import display_path, load_site, newsletter_src_uri
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -75,6 +75,7 @@ class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
     default_author = c.Type(str, default="")  # for `bulletin new`
     fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
+    glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
     feeds = c.SubConfig(FeedsConfig)
@@ -100,6 +101,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_html: dict[str, str] = {}
         self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
         self.email_dir: Path | None = None  # where `bulletin email` writes
+        self.glossary: dict[str, str] = {}
+        self.abbreviations = ""  # the glossary as abbr lines, appended to every page
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -109,10 +112,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         started = time.perf_counter()
         self.timings = {}
         self.sources = sources_from_config(config, self.config)
+        glossary_problems = self._load_glossary()
         try:
             self.site = load_site(self.sources, now=publication_time())
         except ContentError as error:
-            raise PluginError(error.report()) from None
+            report = ContentError(error.problems + glossary_problems).report()
+            raise PluginError(report) from None
+        if glossary_problems:
+            raise PluginError(ContentError(glossary_problems).report())
         self.timings["validate"] = time.perf_counter() - started
         log.info(
             "Validated %d posts and newsletters (%d published) in %.2f s",
@@ -138,6 +145,20 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.html_by_url = {}
         self._begin_staging(config)
         return config
+
+    def _load_glossary(self) -> list[Problem]:
+        """Glossary (issue 6): acronyms become tooltips on the site and brackets in email."""
+        assert self.sources is not None
+        self.glossary, self.abbreviations = {}, ""
+        path = self.sources.docs_dir / self.config.glossary_file
+        if not path.is_file():
+            return []
+        try:
+            self.glossary = glossary.load_glossary(path, display_path(path, self.sources))
+        except ContentError as error:
+            return error.problems
+        self.abbreviations = glossary.abbreviation_markdown(self.glossary)
+        return []
 
     def _begin_staging(self, config: MkDocsConfig) -> None:
         if self.command not in (None, "build"):
@@ -185,7 +206,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         self._escape_meta(page)
-        return markdown
+        return markdown + self.abbreviations  # glossary: every use gets an <abbr title>
 
     def _escape_meta(self, page: Page) -> None:
         """Titles and descriptions are text: Material's templates print them unescaped."""
@@ -322,6 +343,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                     self.site.authors,
                     web_url=self.email_settings.site_url + post.url,
                     environment=environment,
+                    glossary=self.glossary,
                 )
             except ContentError as error:
                 problems.extend(error.problems)
