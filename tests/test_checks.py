@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -54,21 +53,7 @@ def test_every_rule_has_a_positive_and_a_negative_fixture() -> None:
     )
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_a_fixture_gives_exactly_its_findings(scratch_site: Path, case: str) -> None:
-    target = scratch_site / "content" / "posts" / f"{case}.md"
-    shutil.copy(FIXTURES / f"{case}.md", target)
-    findings = findings_of(scratch_site, known_acronyms=FIXTURE_ACRONYMS)
-    report = "".join(f"{finding}\n" for finding in findings)
-    if case.endswith("-negative"):
-        assert report == ""
-        return
-    expected = FIXTURES / f"{case}.expected.txt"
-    if UPDATE:
-        expected.write_text(report, encoding="utf-8")
-    assert report == expected.read_text(encoding="utf-8")
-    rule = case.removesuffix("-positive")
-    assert rule in {finding.rule for finding in findings}
+# The fixtures themselves run through `bulletin check` in test_workflow.py.
 
 
 def test_the_sample_content_gives_no_findings(scratch_site: Path) -> None:

@@ -18,12 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bulletin.fees import FeeSchedule, format_quote, load_fees, parse_representatives, quote
 from conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     BuiltSite,
     _QuietHandler,
     copy_site,
@@ -40,18 +38,6 @@ BAD_INPUTS = ["0", "-1", "-3", "2.5", "abc", "", "1001", "1000000000", "1e3", "1
 
 FIELD = "#fee-representatives"
 RESULT = "#fee-result"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """conftest's chromium, but closed with this module: test_feeds starts its own Playwright,
-    which cannot run while a session-long one is still open."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run ./scripts/test, which installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -175,3 +176,57 @@ def test_serve_shows_drafts_the_email_preview_and_edits(served, browser) -> None
             break
         time.sleep(0.5)
     assert "Edited:" in page.locator("h1").first.inner_text()
+
+
+CHECK_FIXTURES = Path(__file__).parent / "fixtures" / "check"
+CHECK_CASES = sorted(path.stem for path in CHECK_FIXTURES.glob("*.md"))
+
+
+def test_check_passes_the_sample_content(scratch_site: Path) -> None:
+    result = run_bulletin(scratch_site, "check", "--strict")
+    assert (result.returncode, result.stdout) == (0, "No problems found.\n\nScheduled: nothing\n")
+    assert not (scratch_site / "build").exists()  # nothing written
+
+
+@pytest.mark.parametrize("case", CHECK_CASES)
+def test_check_through_the_command_line(scratch_site: Path, case: str) -> None:
+    """Each rule's positive fixture gives its exact lines; its negative gives none."""
+    (scratch_site / "content/posts" / f"{case}.md").write_bytes(
+        (CHECK_FIXTURES / f"{case}.md").read_bytes()
+    )
+    result = run_bulletin(scratch_site, "check")
+    strict = run_bulletin(scratch_site, "check", "--strict")
+    if case.endswith("-negative"):
+        assert (result.returncode, result.stdout.splitlines()[0]) == (0, "No problems found.")
+        return
+    expected_file = CHECK_FIXTURES / f"{case}.expected.txt"
+    found = [
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith("content/posts/") and ": " in line and line.count(":") >= 3
+    ]
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        expected_file.write_text("".join(f"{line}\n" for line in found), "utf-8")
+    expected = expected_file.read_text("utf-8").splitlines()
+    assert found == expected
+    has_error = any(": error: " in line for line in expected)
+    assert result.returncode == (1 if has_error else 0)
+    assert strict.returncode == 1
+
+
+def test_check_reports_broken_content_and_what_is_scheduled(scratch_site: Path) -> None:
+    post = scratch_site / "content/posts/summer-learning-from-reviews.md"
+    text = post.read_text("utf-8").replace("date: 2024-07-05", "date: 2099-07-05")
+    text += "\n#### Too deep\n\nFor details [click here](new-year-new-safeguarding-directions.md#no-such-part).\n\n![](missing.png)\n"
+    post.write_text(text, "utf-8")
+    result = run_bulletin(scratch_site, "check")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert (
+        lines[-1]
+        == 'content/posts/summer-learning-from-reviews.md: "Summer learning from reviews" publishes on 5 July 2099'
+        or any("publishes on 5 July 2099" in line for line in lines)
+    )
+    assert any(": error: " in line and "no-such-part" in line for line in lines)
+    assert any("missing.png" in line for line in lines)
+    assert any("#### Too deep" in line or "heading" in line for line in lines)
