@@ -101,6 +101,8 @@ def strip_channel(html: str, drop: str) -> str:
     """Remove every ``div.<drop>`` block (``"web-only"`` or ``"email-only"``) from page HTML."""
     if drop not in CHANNELS:
         raise ValueError(f"drop: expected one of {', '.join(CHANNELS)} but received {drop!r}")
+    if drop not in html:  # nearly every page: skip parsing it
+        return html
     finder = _DivFinder(html, drop)
     finder.feed(html)
     finder.close()
