@@ -170,3 +170,41 @@ def test_markup_in_titles_and_descriptions_is_text_everywhere(scratch_site: Path
         (build / "email/tasp-newsletter-october-2019.eml").read_bytes(), policy=email.policy.default
     )
     assert message["Subject"].strip().startswith("<script>alert(1)</script> Tom & Jerry")
+
+
+def test_raw_html_reaches_the_website_only_when_allowed_and_never_feeds_or_email(
+    scratch_site: Path,
+) -> None:
+    from conftest import run_bulletin
+
+    issue = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
+    issue.write_text(
+        issue.read_text("utf-8").replace(
+            "## Welcome\n",
+            '## Welcome\n\n<p class="raw">Raw <b>bold</b></p>\n\n<script>alert(1)</script>\n',
+        ),
+        "utf-8",
+    )
+    refused = run_bulletin(scratch_site, "build")
+    assert refused.returncode == 1
+    assert (
+        "newsletters/tasp-newsletter-october-2019.md:14: html: raw HTML '<p class=\"raw\">' is not allowed"
+        in refused.stderr
+    )
+    config = scratch_site / "mkdocs.yml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "      newsletters_dir: newsletters\n",
+            "      newsletters_dir: newsletters\n      raw_html: true\n",
+        ),
+        "utf-8",
+    )
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    page = (scratch_site / "build/site/2019/10/tasp-newsletter-october-2019/index.html").read_text(
+        "utf-8"
+    )
+    assert '<p class="raw">Raw <b>bold</b></p>' in page
+    for path in ("build/site/feeds/rss.xml", "build/email/tasp-newsletter-october-2019.html"):
+        text = (scratch_site / path).read_text("utf-8")
+        assert "<script>alert(1)</script>" not in text, path

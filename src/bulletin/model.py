@@ -69,6 +69,7 @@ class SiteSources:
     url_date_format: str = "yyyy/MM"
     excerpt_separator: str | None = "<!-- more -->"  # None when excerpts are optional
     fees_file: Path | None = None  # the fee schedules, e.g. content/fees.yml
+    raw_html: bool = False  # whether Markdown may carry raw HTML onto the website
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
     default_author = c.Type(str, default="")  # for `bulletin new`
     fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
+    raw_html = c.Type(bool, default=False)  # raw HTML in Markdown on the website (never in email)
     glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
     output_dir = c.Type(str, default="build")
     organisation = c.SubConfig(OrganisationConfig)
@@ -510,6 +511,7 @@ def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSo
         url_date_format=blog.config.post_url_date_format,
         excerpt_separator=separator,
         fees_file=docs_dir / options.fees_file,
+        raw_html=options.raw_html,
     )
 
 

@@ -34,6 +34,9 @@ KNOWN_TAGS = frozenset(
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 MARKUP = re.compile(r'[<>"]')
+HTML_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^>]*>")
+CODE_SPAN = re.compile(r"(`+).+?\1")
+FENCE = re.compile(r"^\s*(```|~~~)")
 EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 POST_KEYS = frozenset(
@@ -79,11 +82,15 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
             posts.append(post)
             if fees:
                 problems += check_fee_markers(post.body, fees, post.path, post.body_line)
+            if not sources.raw_html:
+                _check_raw_html(post.path, post.body, post.body_line, problems)
     for path in sorted(sources.docs_dir.rglob("*.md")):
         if not _is_post_path(path, sources):
             text = _check_page(path, sources, problems)
             if text is not None and fees:
                 problems += check_fee_markers(text, fees, display_path(path, sources))
+            if text is not None and not sources.raw_html:
+                _check_raw_html(display_path(path, sources), text, 1, problems)
     _check_unique_urls(posts, problems)
     if problems:
         raise ContentError(problems)
@@ -662,6 +669,37 @@ def _newsletter_fields(
                 )
             )
     return issue, edition
+
+
+def find_raw_html(body: str) -> list[tuple[int, str]]:
+    """Raw HTML tags written in Markdown, outside code: (index of the line in body, tag)."""
+    found = []
+    fence = None
+    for index, line in enumerate(body.split("\n")):
+        opening = FENCE.match(line)
+        if opening:
+            marker = opening.group(1)
+            fence = None if fence == marker else (fence or marker)
+            continue
+        if fence or line.startswith(("    ", "\t")):
+            continue
+        for match in HTML_TAG.finditer(CODE_SPAN.sub("", line)):
+            found.append((index, match.group(0)))
+    return found
+
+
+def _check_raw_html(shown: str, body: str, first_line: int, problems: list[Problem]) -> None:
+    for index, tag in find_raw_html(body):
+        problems.append(
+            Problem(
+                shown,
+                first_line + index,
+                "html",
+                f"raw HTML {tag[:40]!r} is not allowed: write it in Markdown, or, if every "
+                "editor of the site is trusted, set 'raw_html: true' under the bulletin "
+                "plugin in mkdocs.yml",
+            )
+        )
 
 
 def _check_unique_urls(posts: list[Post], problems: list[Problem]) -> None:
