@@ -85,3 +85,42 @@ def test_builds_at_different_times_give_identical_bytes(tmp_path: Path) -> None:
     time.sleep(1.1)
     assert start_build(two, env).wait(timeout=300) == 0
     assert snapshot(one / "build") == snapshot(two / "build")
+
+
+def test_a_5_mb_post_and_a_200_section_newsletter_build(scratch_site: Path) -> None:
+    paragraph = "Partnership learning from reviews shapes multi-agency practice for children. " * 12
+    sections = [f"## Part {n}\n\n{paragraph}" for n in range(5_000_000 // (len(paragraph) + 12))]
+    huge = scratch_site / "content/posts/huge-post.md"
+    huge.write_text(
+        '---\ntitle: "A very long post"\ndate: 2024-05-01\nauthors: [alison]\n'
+        'categories: [Manager blog]\ndescription: "Five megabytes of text."\n---\n\n'
+        "Opening.\n\n<!-- more -->\n\n" + "\n\n".join(sections) + "\n",
+        "utf-8",
+    )
+    assert huge.stat().st_size > 5_000_000
+    issue = scratch_site / "newsletters/tasp-newsletter-october-2019.md"
+    news = "\n\n".join(
+        f"## Item {n}\n\nNews item {n}: [the item {n} report](https://www.gov.uk/item-{n})."
+        for n in range(200)
+    )
+    issue.write_text(issue.read_text("utf-8") + "\n\n" + news + "\n", "utf-8")
+
+    # 200 sections are far over Gmail's clipping size: the build refuses, saying why.
+    refused = run_bulletin(scratch_site, "build")
+    assert refused.returncode == 1
+    assert "over the 100 KiB limit (Gmail clips long emails)" in refused.stderr
+
+    config = scratch_site / "mkdocs.yml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "        x_unsent: true\n",
+            "        x_unsent: true\n        size_limit: 2000000\n        size_warning: 1900000\n",
+        ),
+        "utf-8",
+    )
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    page = (scratch_site / "build/site/2024/05/huge-post/index.html").read_text("utf-8")
+    assert f'id="part-{len(sections) - 1}">Part {len(sections) - 1}<' in page
+    email = (scratch_site / "build/email/tasp-newsletter-october-2019.html").read_text("utf-8")
+    assert "News item 199" in email
