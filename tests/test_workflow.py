@@ -230,3 +230,45 @@ def test_check_reports_broken_content_and_what_is_scheduled(scratch_site: Path) 
     assert any(": error: " in line and "no-such-part" in line for line in lines)
     assert any("missing.png" in line for line in lines)
     assert any("#### Too deep" in line or "heading" in line for line in lines)
+
+
+def test_fee_answers_in_one_line(scratch_site: Path) -> None:
+    result = run_bulletin(scratch_site, "fee", "26", "--year", "2019/20")
+    assert (result.returncode, result.stdout) == (
+        0,
+        "26 representatives in 2019/20: £4,425.00 (up to 25 tier £4,375.00 plus 1 extra at £50.00 each; £170.19 per representative).\n",
+    )
+    unknown = run_bulletin(scratch_site, "fee", "12", "--year", "2031/32")
+    assert (unknown.returncode, unknown.stderr) == (
+        2,
+        "bulletin fee: no fee schedule for '2031/32'; known years: 2019/20\n",
+    )
+    bad = run_bulletin(scratch_site, "fee", "twelve")
+    assert bad.returncode == 2 and bad.stderr.startswith(
+        "bulletin fee: That is not a whole number."
+    )
+
+
+def test_email_builds_one_issue_on_its_own(scratch_site: Path) -> None:
+    result = run_bulletin(scratch_site, "email", "tasp-newsletter-october-2019", "--out", "out")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"out/tasp-newsletter-october-2019.{ext}" for ext in ("eml", "html", "txt")
+    ]
+    assert not (scratch_site / "build").exists()  # the site itself is not published
+    missing = run_bulletin(scratch_site, "email", "tasp-newsletter-june-2031")
+    assert missing.returncode == 1
+    assert "no newsletter 'tasp-newsletter-june-2031'" in missing.stderr
+    assert "known: tasp-newsletter-october-2019" in missing.stderr
+
+
+def test_build_reports_its_stages_with_counts(scratch_site: Path) -> None:
+    result = run_bulletin(scratch_site, "build")
+    lines = result.stderr.splitlines()
+    assert any(
+        line.startswith("Validated 6 posts and newsletters (5 published) in ") for line in lines
+    )
+    assert any(line.startswith("Wrote 20 feed files in ") for line in lines)
+    assert any(line.startswith("Rendered 1 newsletter emails in ") for line in lines)
+    quiet = run_bulletin(scratch_site, "build", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""

@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build = commands.add_parser(
         "build", help="validate every source and build the site, feeds and emails into build/"
     )
+    build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
@@ -88,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("--from-dir", default="build/email", help="where the built .eml files are")
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    quiet = getattr(args, "quiet", False)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     config_file = Path(args.config_file)
     if not config_file.is_file():
         print(

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import sys
 import time
 from datetime import date, datetime
 from html import escape
@@ -96,6 +97,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.posts_by_uri: dict[str, Post] = {}
         self.html_by_url: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        self.progress = Progress()
         self.feed_settings: feeds.FeedSettings | None = None
         self.categories: dict[str, str] = {}
         self.email_settings: newsletter.EmailSettings | None = None
@@ -195,6 +197,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 file.name = post.slug
         return files
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.progress = Progress()
+
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Material read each post's front matter in on_files; its excerpts may render a
         # post's title before the post itself is rendered, so make titles safe now.
@@ -281,6 +286,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
     def on_page_context(
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
+        self.progress.step()
         if self.feed_settings is not None:
             links = feeds.feed_links(self.feed_settings)
             own = self.page_feeds(page)
@@ -290,6 +296,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         return context
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
         return env
 
@@ -302,6 +309,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
     @event_priority(-100)  # last, after search and blog have written their files
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.site is not None and self.feed_settings is not None
+        self.progress.finish()
         started = time.perf_counter()
         written = feeds.render_feeds(
             self.site, self.html_by_url, self.feed_settings, self.site.now or datetime.now(LONDON)
@@ -400,6 +408,38 @@ def shorten_excerpt(excerpt: Any, separator: str) -> None:
         return convert(f"{head}{separator}\n\n<!-- continued -->\n\n{definitions}\n")
 
     excerpt.md.convert = convert_head
+
+
+class Progress:
+    """A one-line page counter on a terminal, once rendering takes more than two seconds."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+        self.shown = 0.0
+        self.stream = sys.stderr
+        self.enabled = self.stream.isatty() and log.isEnabledFor(logging.INFO)
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.enabled and now - self.started > 2 and now - self.shown > 0.2:
+            self.shown = now
+            width = 30
+            filled = width * self.done // max(self.total, self.done)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(
+                f"\rRendering pages [{bar}] {self.done:,}/{max(self.total, self.done):,}"
+            )
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
+        if self.done:
+            log.info("Rendered %d pages in %.1f s", self.done, time.monotonic() - self.started)
 
 
 def render_preview(post: Post, email: newsletter.Email) -> str:
