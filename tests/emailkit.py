@@ -9,6 +9,8 @@ from pathlib import Path
 import markdown
 import yaml
 
+from bulletin.fee_markup import FeeTableExtension
+from bulletin.fees import load_fees
 from bulletin.model import LONDON, Author, Post
 from bulletin.newsletter import Email, EmailSettings, render_email
 
@@ -38,11 +40,11 @@ def markdown_extensions() -> tuple[list[str], dict[str, dict[str, object]]]:
 
 
 def page_html(body: str) -> str:
-    """Markdown -> HTML the way the site does (the fee module's marker faked with a table)."""
+    """Markdown -> HTML the way the site does, fee tables from content/fees.yml included."""
     names, configs = markdown_extensions()
-    html = markdown.Markdown(extensions=names, extension_configs=configs).convert(body)
-    fee_table = (FIXTURES / "fee-table.html").read_text(encoding="utf-8")
-    return html.replace("<p>[[fee-table 2019/20]]</p>", fee_table)
+    schedules = load_fees(ROOT / "content" / "fees.yml", "content/fees.yml")
+    extensions = [*names, FeeTableExtension(schedules=schedules)]
+    return markdown.Markdown(extensions=extensions, extension_configs=configs).convert(body)
 
 
 def split_source(text: str) -> tuple[dict[str, object], str, int]:

@@ -129,7 +129,7 @@ def test_layout_tables_are_presentation_and_data_tables_are_not(page):
     assert len(data) == 1 and "role" not in data[0]
     assert all(t.get("role") == "presentation" for t in layout)
     scopes = [a.get("scope") for a in page.all("th")]
-    assert scopes == ["col", "col", "row", "row", "row", "row"]
+    assert scopes == ["col"] * 3 + ["row"] * 6  # three columns; five tiers and "above 25"
     assert page.all("caption")
 
 
@@ -146,7 +146,7 @@ def test_sections_and_styled_blocks(sample, page):
     assert spotlight is not None
     assert "Spotlight on… cross-partnership collaboration" in spotlight.group(0)
     assert "quieter strengths of the former LSCB" in spotlight.group(0)
-    assert "Guide scale of annual fees, 2019/20" in sample.html
+    assert "Membership fees for 2019/20, from 1 April 2019" in sample.html
 
 
 def test_view_online_footer_and_unsubscribe(sample, page):
@@ -314,7 +314,7 @@ def test_plain_text_reads_well(sample):
     assert "Spotlight on… cross-partnership collaboration" in text
     assert "inspections pages on GOV.UK [1]" in text
     assert "https://www.gov.uk/government/collections/joint-targeted-area-inspections-jtai" in text
-    assert re.search(r"Up to 5 \(baseline\)\s+£1,200\n", text)
+    assert re.search(r"Up to 5\s+£1,500\.00\s+£300\.00\n", text)
     assert "Unsubscribe: https://news.tasp.example.org/unsubscribe/" in text
     assert "1 Example Street, Exampletown EX1 2MP" in text
     assert text.startswith("View this newsletter online:\n" + WEB_URL)
