@@ -16,7 +16,6 @@ from bulletin.newsletter import Email, EmailSettings, render_email
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "newsletters" / "tasp-newsletter-october-2019.md"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "email"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 WEB_URL = "https://news.tasp.example.org/2019/10/tasp-newsletter-october-2019/"
 AUTHORS = {"richard": Author("richard", "Richard Blake", "Independent Chair", "")}
