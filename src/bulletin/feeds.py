@@ -110,7 +110,10 @@ def category_slug(category: str) -> str:
 
 
 def feed_links(
-    settings: FeedSettings, category: str | None = None, author: str | None = None
+    settings: FeedSettings,
+    category: str | None = None,
+    author: str | None = None,
+    author_name: str | None = None,
 ) -> list[FeedLink]:
     """Return the three feeds of the site, or of one category, or of one author."""
     if category is not None and author is not None:
@@ -118,7 +121,7 @@ def feed_links(
     if category is not None:
         folder, scope = f"{FEEDS_DIR}/category/{category_slug(category)}", category
     elif author is not None:
-        folder, scope = f"{FEEDS_DIR}/author/{author}", author
+        folder, scope = f"{FEEDS_DIR}/author/{author}", author_name or author
     else:
         folder, scope = FEEDS_DIR, ""
     prefix = f"{settings.title}: {scope}" if scope else settings.title

@@ -278,7 +278,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         if len(parts) == 2 and parts[0] == "category" and parts[1] in self.categories:
             return feeds.feed_links(self.feed_settings, category=self.categories[parts[1]])
         if len(parts) == 2 and parts[0] == "author" and self.site and parts[1] in self.site.authors:
-            return feeds.feed_links(self.feed_settings, author=parts[1])
+            name = self.site.authors[parts[1]].name
+            return feeds.feed_links(self.feed_settings, author=parts[1], author_name=name)
         if page.is_homepage:
             return feeds.feed_links(self.feed_settings)
         return None
