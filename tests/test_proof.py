@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import email.policy
 import socket
+import subprocess
+import sys
 from email.parser import BytesParser
 
 import pytest
 
 from bulletin.proof import ProofError, send_proof
+from conftest import run_bulletin
 from emailkit import render_sample
 
 controller_module = pytest.importorskip("aiosmtpd.controller")
@@ -75,3 +78,38 @@ def test_password_is_never_sent_without_tls(smtp_server):
 def test_missing_host_says_what_to_set():
     with pytest.raises(ProofError, match="BULLETIN_SMTP_HOST is not set"):
         send_proof(b"", "editor@example.org", {})
+
+
+def test_bulletin_send_through_the_command_line(smtp_server, scratch_site):
+    from conftest import BUILD_ENV
+
+    inbox, port = smtp_server
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bulletin.cli",
+            "send",
+            "tasp-newsletter-october-2019",
+            "--to",
+            "proof@example.org",
+        ],
+        cwd=scratch_site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (
+        0,
+        "Sent a proof of tasp-newsletter-october-2019.eml to proof@example.org\n",
+    )
+    (recipients, data), *_ = inbox.messages
+    assert recipients == ["proof@example.org"]
+    message = BytesParser(policy=email.policy.default).parsebytes(data)
+    assert message["Subject"] == "TASP newsletter – October 2019"
+    missing = run_bulletin(scratch_site, "send", "no-such-issue", "--to", "proof@example.org")
+    assert missing.returncode == 1
+    assert "build/email/no-such-issue.eml does not exist" in missing.stderr

@@ -272,3 +272,23 @@ def test_build_reports_its_stages_with_counts(scratch_site: Path) -> None:
     assert any(line.startswith("Rendered 1 newsletter emails in ") for line in lines)
     quiet = run_bulletin(scratch_site, "build", "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_check_reports_an_email_over_the_size_budget(scratch_site: Path) -> None:
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    config = scratch_site / "mkdocs.yml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "        x_unsent: true\n",
+            "        x_unsent: true\n        size_limit: 20000\n        size_warning: 15000\n",
+        ),
+        "utf-8",
+    )
+    result = run_bulletin(scratch_site, "check")
+    assert result.returncode == 1
+    assert any(
+        line.startswith("newsletters/tasp-newsletter-october-2019.md")
+        and ": error: " in line
+        and "20,000" in line.replace("20000", "20,000")
+        for line in result.stdout.splitlines()
+    ), result.stdout
