@@ -214,3 +214,31 @@ def test_an_expired_post_comes_down(scratch_site: Path) -> None:
     post.write_text(text, "utf-8")
     assert run_bulletin(scratch_site, "build").returncode == 0
     assert not list((scratch_site / "build" / "site").rglob("summer-learning-from-reviews"))
+
+
+def test_a_warm_build_from_the_render_cache_gives_the_same_site(scratch_site: Path) -> None:
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert (scratch_site / ".bulletin-cache" / "render.json").is_file()
+    cold = snapshot(scratch_site / "build")
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert snapshot(scratch_site / "build") == cold
+
+    post = scratch_site / "content/posts/summer-learning-from-reviews.md"
+    post.write_text(post.read_text("utf-8").replace("## ", "## Edited heading\n\n## ", 1), "utf-8")
+    fees = scratch_site / "content/fees.yml"
+    fees.write_text(fees.read_text("utf-8").replace("2500.00", "2600.00"), "utf-8")
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    page = (scratch_site / "build/site/2024/07/summer-learning-from-reviews/index.html").read_text(
+        "utf-8"
+    )
+    assert ">Edited heading<" in page
+    newsletter = (
+        scratch_site / "build/site/2019/10/tasp-newsletter-october-2019/index.html"
+    ).read_text("utf-8")
+    assert "£2,600.00" in newsletter and "£2,500.00" not in newsletter
+
+    fresh = copy_site(scratch_site.parent / "fresh")
+    (fresh / "content/posts/summer-learning-from-reviews.md").write_bytes(post.read_bytes())
+    (fresh / "content/fees.yml").write_bytes(fees.read_bytes())
+    assert run_bulletin(fresh, "build").returncode == 0
+    assert snapshot(fresh / "build") == snapshot(scratch_site / "build")

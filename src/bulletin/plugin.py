@@ -29,6 +29,7 @@ from mkdocs.structure.pages import Page
 
 from bulletin import feeds, glossary, newsletter, publish
 from bulletin.blocks import strip_channel
+from bulletin.cache import RenderCache, context_digest
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import FeeTableExtension
 from bulletin.model import LONDON, Post, Site, SiteSources
@@ -76,6 +77,9 @@ class BulletinConfig(base.Config):
     newsletters_dir = c.Type(str, default="newsletters")
     default_author = c.Type(str, default="")  # for `bulletin new`
     fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
+    cache_dir = c.Type(
+        str, default=".bulletin-cache"
+    )  # rendered pages kept between builds; "" for none
     raw_html = c.Type(bool, default=False)  # raw HTML in Markdown on the website (never in email)
     glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
     output_dir = c.Type(str, default="build")
@@ -98,6 +102,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.html_by_url: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.progress = Progress()
+        self.render_cache: RenderCache | None = None
         self.feed_settings: feeds.FeedSettings | None = None
         self.categories: dict[str, str] = {}
         self.email_settings: newsletter.EmailSettings | None = None
@@ -145,6 +150,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             newest = max(post.updated or post.date for post in self.site.posts)
             os.environ["SOURCE_DATE_EPOCH"] = str(int(newest.timestamp()))
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
+        self.render_cache = None
         self.html_by_url = {}
         self._begin_staging(config)
         return config
@@ -212,6 +218,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         self._escape_meta(page)
+        if self.config.cache_dir and self.sources is not None:
+            if self.render_cache is None:
+                path = self.sources.root / self.config.cache_dir / "render.json"
+                self.render_cache = RenderCache(path, context_digest(config, files))
+            self.render_cache.wrap_page(page)
         return markdown + self.abbreviations  # glossary: every use gets an <abbr title>
 
     def _escape_meta(self, page: Page) -> None:
@@ -235,6 +246,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             excerpt = getattr(page, "excerpt", None)
             if excerpt is not None and self.sources and self.sources.excerpt_separator:
                 shorten_excerpt(excerpt, self.sources.excerpt_separator)
+            if excerpt is not None and self.render_cache is not None:
+                self.render_cache.wrap_excerpt(excerpt)
             return self.preview_notice(post, page) + html
         own_feeds = self.page_feeds(page)
         if own_feeds is not None and self.feed_settings is not None:
@@ -322,6 +335,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         count = self.write_emails(config)
         self.timings["emails"] = time.perf_counter() - started
         log.info("Rendered %d newsletter emails in %.2f s", count, self.timings["emails"])
+        if self.render_cache is not None:
+            self.render_cache.save()
+            log.debug(
+                "Render cache: %d reused, %d rendered",
+                self.render_cache.hits,
+                self.render_cache.misses,
+            )
+            self.render_cache = None
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
