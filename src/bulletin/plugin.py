@@ -301,6 +301,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
         self.progress.step()
+        post = self.post_for(page)
+        context["bulletin_nav_key"] = f"post:{context.get('base_url', '')}" if post else ""
         if self.feed_settings is not None:
             links = feeds.feed_links(self.feed_settings)
             own = self.page_feeds(page)
@@ -310,6 +312,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         return context
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env.globals["bulletin_nav_cache"] = {}  # navigation HTML shared by posts, this build
         self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
         return env
