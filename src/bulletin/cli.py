@@ -16,7 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from bulletin.model import LONDON
+from bulletin.model import LONDON, Site
 
 DEFAULT_CONFIG = "mkdocs.yml"
 
@@ -153,7 +153,6 @@ def run_check(config_file: Path, strict: bool) -> int:
     sources = sources_from_config(config, options)
     try:
         site = load_site(sources, now=publication_time())
-        known = known_acronyms(sources, options)
     except ContentError as error:
         found = [
             Finding(
@@ -178,8 +177,8 @@ def run_check(config_file: Path, strict: bool) -> int:
     findings = check_site(
         site,
         sources,
-        known_acronyms=known,
-        email_sizes=built_email_sizes(site, sources.root / options.output_dir / "email"),
+        known_acronyms=set(site.glossary),
+        email_sizes=built_email_sizes(site, sources.root, options.output_dir),
         email_budget=email.size_limit,
         allowed_emails={address for address in addresses if address},
         allowed_phones={organisation.phone} if organisation.phone else set(),
@@ -189,27 +188,13 @@ def run_check(config_file: Path, strict: bool) -> int:
     return status
 
 
-def known_acronyms(sources: object, options: object) -> set[str]:
-    """The glossary's acronyms, if the site has a glossary."""
-    try:
-        from bulletin.glossary import load_glossary
-    except ImportError:
-        return set()
-    from bulletin.sources import display_path
-
-    path = sources.docs_dir / getattr(options, "glossary_file", "glossary.yml")  # type: ignore[attr-defined]
-    return set(load_glossary(path, display_path(path, sources))) if path.is_file() else set()  # type: ignore[arg-type]
-
-
-def built_email_sizes(site: object, folder: Path) -> dict[str, int]:
-    """Sizes of the emails of the last build, where newer than their source (no rendering here)."""
+def built_email_sizes(site: Site, root: Path, output_dir: str) -> dict[str, int]:
+    """Sizes of the last build's emails, where newer than their source (no rendering here)."""
     sizes = {}
-    for post in site.newsletters:  # type: ignore[attr-defined]
-        built = folder / f"{post.slug}.html"
-        source = Path(post.path)
-        if built.is_file() and (
-            not source.is_file() or built.stat().st_mtime >= source.stat().st_mtime
-        ):
+    for post in site.newsletters:
+        built = root / output_dir / "email" / f"{post.slug}.html"
+        source = root / post.path
+        if built.is_file() and built.stat().st_mtime >= source.stat().st_mtime:
             sizes[post.slug] = built.stat().st_size
     return sizes
 

@@ -69,6 +69,7 @@ class SiteSources:
     url_date_format: str = "yyyy/MM"
     excerpt_separator: str | None = "<!-- more -->"  # None when excerpts are optional
     fees_file: Path | None = None  # the fee schedules, e.g. content/fees.yml
+    glossary_file: Path | None = None  # acronyms and their meanings, e.g. content/glossary.yml
     raw_html: bool = False  # whether Markdown may carry raw HTML onto the website
 
 
@@ -81,6 +82,7 @@ class Site:
     warnings: tuple[str, ...] = ()
     now: datetime | None = None  # when the site is published; None publishes every date
     fees: tuple[FeeSchedule, ...] = ()
+    glossary: dict[str, str] = field(default_factory=dict)  # acronym -> meaning
 
     def is_live(self, post: Post) -> bool:
         """Whether readers see the post now: not a draft, not scheduled, not expired."""

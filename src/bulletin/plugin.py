@@ -30,10 +30,10 @@ from mkdocs.structure.pages import Page
 from bulletin import feeds, glossary, newsletter, publish
 from bulletin.blocks import strip_channel
 from bulletin.cache import RenderCache, context_digest
-from bulletin.errors import ContentError, Problem
+from bulletin.errors import ContentError
 from bulletin.fee_markup import FeeTableExtension
 from bulletin.model import LONDON, Post, Site, SiteSources
-from bulletin.sources import display_path, load_site, newsletter_src_uri
+from bulletin.sources import load_site, newsletter_src_uri
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -109,7 +109,6 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_html: dict[str, str] = {}
         self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
         self.email_dir: Path | None = None  # where `bulletin email` writes
-        self.glossary: dict[str, str] = {}
         self.abbreviations = ""  # the glossary as abbr lines, appended to every page
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -120,14 +119,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         started = time.perf_counter()
         self.timings = {}
         self.sources = sources_from_config(config, self.config)
-        glossary_problems = self._load_glossary()
         try:
             self.site = load_site(self.sources, now=publication_time())
         except ContentError as error:
-            report = ContentError(error.problems + glossary_problems).report()
-            raise PluginError(report) from None
-        if glossary_problems:
-            raise PluginError(ContentError(glossary_problems).report())
+            raise PluginError(error.report()) from None
+        self.abbreviations = glossary.abbreviation_markdown(self.site.glossary)
         self.timings["validate"] = time.perf_counter() - started
         log.info(
             "Validated %d posts and newsletters (%d published) in %.2f s",
@@ -154,20 +150,6 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.html_by_url = {}
         self._begin_staging(config)
         return config
-
-    def _load_glossary(self) -> list[Problem]:
-        """Glossary (issue 6): acronyms become tooltips on the site and brackets in email."""
-        assert self.sources is not None
-        self.glossary, self.abbreviations = {}, ""
-        path = self.sources.docs_dir / self.config.glossary_file
-        if not path.is_file():
-            return []
-        try:
-            self.glossary = glossary.load_glossary(path, display_path(path, self.sources))
-        except ContentError as error:
-            return error.problems
-        self.abbreviations = glossary.abbreviation_markdown(self.glossary)
-        return []
 
     def _begin_staging(self, config: MkDocsConfig) -> None:
         if self.command not in (None, "build"):
@@ -377,7 +359,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                     self.site.authors,
                     web_url=self.email_settings.site_url + post.url,
                     environment=environment,
-                    glossary=self.glossary,
+                    glossary=self.site.glossary,
                 )
             except ContentError as error:
                 problems.extend(error.problems)
@@ -576,6 +558,7 @@ def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSo
         url_date_format=blog.config.post_url_date_format,
         excerpt_separator=separator,
         fees_file=docs_dir / options.fees_file,
+        glossary_file=docs_dir / options.glossary_file,
         raw_html=options.raw_html,
     )
 

@@ -20,6 +20,7 @@ from frontmatter.default_handlers import YAMLHandler
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import load_fees
+from bulletin.glossary import load_glossary
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
 
 STR = "tag:yaml.org,2002:str"
@@ -75,6 +76,14 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
             fees = load_fees(sources.fees_file, display_path(sources.fees_file, sources))
         except ContentError as error:
             problems.extend(error.problems)
+    glossary: dict[str, str] = {}
+    if sources.glossary_file is not None and sources.glossary_file.is_file():
+        try:
+            glossary = load_glossary(
+                sources.glossary_file, display_path(sources.glossary_file, sources)
+            )
+        except ContentError as error:
+            problems.extend(error.problems)
     posts: list[Post] = []
     for path, src_uri, is_newsletter in _post_files(sources):
         post = load_post(path, src_uri, is_newsletter, sources, authors, problems, warnings)
@@ -95,7 +104,14 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
     if problems:
         raise ContentError(problems)
     posts.sort(key=lambda post: (post.date, post.url), reverse=True)
-    return Site(posts=tuple(posts), authors=authors, warnings=tuple(warnings), now=now, fees=fees)
+    return Site(
+        posts=tuple(posts),
+        authors=authors,
+        warnings=tuple(warnings),
+        now=now,
+        fees=fees,
+        glossary=glossary,
+    )
 
 
 def _post_files(sources: SiteSources) -> Iterator[tuple[Path, str, bool]]:
