@@ -186,8 +186,8 @@ def test_amounts_are_decimals_even_where_yaml_would_make_floats() -> None:
         ),
         pytest.param(
             "schedules:\n  - year: [2019\n",
-            "content/fees.yml:3: not valid YAML: expected ',' or ']', but got '<stream end>'; "
-            "check the indentation and colons",
+            "content/fees.yml:3: cannot read the YAML: expected ',' or ']', but got "
+            "'<stream end>'; check the indentation and the colons",
             id="not YAML",
         ),
     ],
@@ -198,7 +198,7 @@ def test_one_mistake_is_named_with_its_line(text: str, expected: str) -> None:
 
 def test_aliases_are_refused_where_both_ends_are() -> None:
     text = GOOD.replace("member: 0\n", "member: &free 0\n").replace("650.00", "*free")
-    message = "YAML anchors and aliases (&name, *name) are not allowed; write the values out"
+    message = "YAML anchors and aliases (&name, *name) are not allowed; write the value out"
     assert problems_of(text).splitlines() == [
         f"content/fees.yml:14: {message}",
         f"content/fees.yml:15: {message}",

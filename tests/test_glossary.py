@@ -106,7 +106,7 @@ def test_yaml_syntax_error_names_the_line():
         MASA: Multi-agency: safeguarding arrangements
         """
     ) == [
-        "content/glossary.yml:2: cannot read the YAML: mapping values are not allowed here; "
+        "content/glossary.yml:2: MASA: cannot read the YAML: mapping values are not allowed here; "
         "write one 'ACRONYM: What it stands for' a line, and put a meaning containing ': ' "
         "or ' #' in double quotes"
     ]
@@ -120,8 +120,8 @@ def test_anchors_tags_and_lists_are_refused():
         """
     ) == [
         "content/glossary.yml:1: YAML anchors and aliases (&name, *name) are not allowed; "
-        "write it out",
-        "content/glossary.yml:2: YAML tags like '!!str' are not allowed; write the plain text",
+        "write the value out",
+        "content/glossary.yml:2: YAML tags like '!!str' are not allowed; write the plain value",
     ]
     assert problems("- LSCB\n- MASA\n") == [
         "content/glossary.yml:1: expected one 'ACRONYM: What it stands for' a line, "

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 
 CURRENCY = "GBP"
@@ -343,38 +344,12 @@ class _Reader:
         return tuple(schedules)
 
 
-def _refuse_aliases_and_tags(text: str, reader: _Reader) -> None:
-    """Anchors, aliases and tags are never needed in a fees file and can hide what it says."""
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            reader.report(
-                event.start_mark.line + 1,
-                "",
-                "YAML anchors and aliases (&name, *name) are not allowed; write the values out",
-            )
-        elif getattr(event, "tag", None) is not None:
-            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
-            reader.report(
-                event.start_mark.line + 1,
-                "",
-                f"YAML tags like {tag!r} are not allowed; write the plain value",
-            )
-
-
 def parse_fees(text: str, path: str) -> tuple[FeeSchedule, ...]:
     """Parse and check a fees file; raise one ContentError naming every problem."""
     reader = _Reader(path)
-    try:
-        _refuse_aliases_and_tags(text, reader)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 0
-        problem = error.problem or str(error)
-        reader.report(line, "", f"not valid YAML: {problem}; check the indentation and colons")
-        raise ContentError(reader.problems) from None
-    if reader.problems:
-        raise ContentError(reader.problems)
+    root, problems = yamlsafe.compose(text, path)
+    if problems:
+        raise ContentError(problems)
     schedules = reader.document(root)
     if reader.problems:
         raise ContentError(sorted(set(reader.problems)))

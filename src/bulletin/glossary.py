@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 
 ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9]{1,11}")
@@ -41,27 +42,12 @@ def load_glossary(path: Path, display: str) -> dict[str, str]:
 
 def parse_glossary(text: str, display: str) -> dict[str, str]:
     """Parse and check a glossary; raise one ContentError naming every problem."""
-    problems: list[Problem] = []
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            # Anchors and tags are never needed here and can hide what the file says.
-            line = event.start_mark.line + 1
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                message = "YAML anchors and aliases (&name, *name) are not allowed; write it out"
-                problems.append(Problem(display, line, "", message))
-            elif getattr(event, "tag", None) is not None:
-                tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
-                message = f"YAML tags like {tag!r} are not allowed; write the plain text"
-                problems.append(Problem(display, line, "", message))
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        what = error.problem or "it is not valid YAML"
-        message = (
-            f"cannot read the YAML: {what}; write one 'ACRONYM: What it stands for' a line, "
-            "and put a meaning containing ': ' or ' #' in double quotes"
-        )
-        raise ContentError([Problem(display, mark.line + 1 if mark else 0, "", message)]) from None
+    root, problems = yamlsafe.compose(
+        text,
+        display,
+        hint="write one 'ACRONYM: What it stands for' a line, and put a meaning containing "
+        "': ' or ' #' in double quotes",
+    )
     if problems:
         raise ContentError(problems)
     if root is None:

@@ -17,6 +17,7 @@ import yaml
 from babel.dates import format_date
 from frontmatter.default_handlers import YAMLHandler
 
+from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import load_fees
@@ -27,10 +28,6 @@ STR = "tag:yaml.org,2002:str"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BOOL = "tag:yaml.org,2002:bool"
 INT = "tag:yaml.org,2002:int"
-KNOWN_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
-)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
@@ -202,29 +199,15 @@ def compose_mapping(
     text: str, shown: str, first_line: int, problems: list[Problem]
 ) -> FrontMatter | None:
     """Compose YAML safely into nodes (no objects built), keeping each key's line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + first_line if mark else first_line
-        what = error.problem or "it is not valid YAML"
-        lines = text.split("\n")
-        index = line - first_line
-        key = re.match(r"\s*([\w-]+):", lines[index]) if 0 <= index < len(lines) else None
-        problems.append(
-            Problem(
-                shown,
-                line,
-                key.group(1) if key else "front matter",
-                f"cannot read the YAML: {what}; put text containing ':' or '#' in double quotes "
-                "and indent lists consistently",
-            )
-        )
-        return None
-    except (yaml.YAMLError, RecursionError) as error:
-        problems.append(
-            Problem(shown, first_line, "front matter", f"cannot read the YAML: {error}")
-        )
+    root, found = yamlsafe.compose(
+        text,
+        shown,
+        first_line=first_line,
+        hint="put text containing ':' or '#' in double quotes and indent lists consistently",
+        field="front matter",
+    )
+    problems.extend(found)
+    if found:
         return None
     if root is None:
         return FrontMatter({}, {}, first_line)
@@ -238,11 +221,6 @@ def compose_mapping(
             )
         )
         return None
-    bad = _unsafe_node(root)
-    if bad is not None:
-        node, reason = bad
-        problems.append(Problem(shown, node.start_mark.line + first_line, "front matter", reason))
-        return None
     matter = FrontMatter({}, {}, first_line)
     for key_node, value_node in root.value:
         key = str(key_node.value)
@@ -253,26 +231,6 @@ def compose_mapping(
         matter.nodes[key] = value_node
         matter.key_lines[key] = line
     return matter
-
-
-def _unsafe_node(root: yaml.Node) -> tuple[yaml.Node, str] | None:
-    """Find an alias (a node reached twice) or a tag we do not read; iterative, so no recursion."""
-    seen: set[int] = set()
-    stack: list[yaml.Node] = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return node, "anchors and aliases ('&' and '*') are not allowed; write the value out"
-        seen.add(id(node))
-        if node.tag not in KNOWN_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            return node, f"the YAML tag {tag!r} is not allowed here; remove it"
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return None
 
 
 def scalar_text(

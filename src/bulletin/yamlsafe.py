@@ -1,0 +1,73 @@
+"""YAML read safely for every source: nodes with line marks, never Python objects.
+
+Anchors, aliases and tags are never needed in a post, the authors, the fees or the
+glossary, and can hide what a file says (or, as a "billion laughs", exhaust memory), so
+they are refused. Every problem carries the line in the author's file.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bulletin.errors import Problem
+
+ALIASES = "YAML anchors and aliases (&name, *name) are not allowed; write the value out"
+KEY = re.compile(r"\s*([\w-]+):")
+
+
+def compose(
+    text: str,
+    display: str,
+    *,
+    first_line: int = 1,
+    hint: str = "check the indentation and the colons",
+    field: str = "",
+) -> tuple[yaml.Node | None, list[Problem]]:
+    """Compose ``text`` into YAML nodes, or return the problems that stop it.
+
+    ``first_line`` is the file line of the text's first line (front matter starts on 2);
+    ``hint`` says how to mend unreadable YAML; ``field`` names the part of the file.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: nothing is constructed
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + first_line if mark else first_line
+        lines = text.split("\n")
+        index = line - first_line
+        key = KEY.match(lines[index]) if 0 <= index < len(lines) else None
+        what = error.problem or "it is not valid YAML"
+        where = key.group(1) if key else field
+        return None, [Problem(display, line, where, f"cannot read the YAML: {what}; {hint}")]
+    except RecursionError:
+        return None, [
+            Problem(display, first_line, field, "cannot read the YAML: it is nested too deeply")
+        ]
+    except yaml.YAMLError as error:
+        return None, [Problem(display, first_line, field, f"cannot read the YAML: {error}")]
+    problems = _unsafe(text, display, first_line, field)
+    return (None, problems) if problems else (root, [])
+
+
+def _unsafe(text: str, display: str, first_line: int, field: str) -> list[Problem]:
+    """Anchors, aliases and explicit tags, each with its line.
+
+    Runs after composing succeeded, so the text is known to be well-formed and not nested
+    too deeply; aliases are events here, never expanded, so a "billion laughs" stays small.
+    """
+    problems: list[Problem] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + first_line
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            message = ALIASES
+        elif getattr(event, "tag", None) is not None:
+            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tags like {tag!r} are not allowed; write the plain value"
+        else:
+            continue
+        problem = Problem(display, line, field, message)
+        if problem not in problems:
+            problems.append(problem)
+    return problems
