@@ -140,11 +140,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_html = {}
         for warning in self.site.warnings:
             log.warning(warning)
-        if "SOURCE_DATE_EPOCH" not in os.environ and self.site.posts:
+        ours = os.environ.get("BULLETIN_SET_SOURCE_DATE_EPOCH") == "1"
+        if ("SOURCE_DATE_EPOCH" not in os.environ or ours) and self.site.posts:
             # Reproducible by default: MkDocs stamps the sitemap with the build date, which
-            # becomes the newest post's date rather than the clock.
+            # becomes the newest post's date rather than the clock (again at each rebuild
+            # of `mkdocs serve`, which runs in the same process).
             newest = max(post.updated or post.date for post in self.site.posts)
             os.environ["SOURCE_DATE_EPOCH"] = str(int(newest.timestamp()))
+            os.environ["BULLETIN_SET_SOURCE_DATE_EPOCH"] = "1"
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
         self.render_cache = None
         self.html_by_url = {}
@@ -322,11 +325,6 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         log.info("Rendered %d newsletter emails in %.2f s", count, self.timings["emails"])
         if self.render_cache is not None:
             self.render_cache.save()
-            log.debug(
-                "Render cache: %d reused, %d rendered",
-                self.render_cache.hits,
-                self.render_cache.misses,
-            )
             self.render_cache = None
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
