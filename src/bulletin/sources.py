@@ -24,7 +24,6 @@ from bulletin.fees import load_fees
 from bulletin.glossary import load_glossary
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
 
-STR = "tag:yaml.org,2002:str"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BOOL = "tag:yaml.org,2002:bool"
 INT = "tag:yaml.org,2002:int"
