@@ -323,7 +323,8 @@ def _did_you_mean(doc: Document, joined: str, context: Context) -> str:
     name = posixpath.basename(joined)
     files = context.by_uri if name.endswith(".md") else _asset_names(context.sources.docs_dir)
     names = {posixpath.basename(uri): uri for uri in sorted(files)}
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
+    # 0.85: "logo.svgz" finds "logo.svg", but "chart.png" is not offered "share.png"
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.85)
     if not close:
         return ""
     relative = posixpath.relpath(names[close[0]], posixpath.dirname(doc.src_uri))
