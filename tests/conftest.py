@@ -62,6 +62,13 @@ def run_bulletin(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a scratch site's file in place; fail if ``old`` is not there, so no edit is lost."""
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), "utf-8")
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` with its bytes, to compare two states of an output."""
     return {

@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import BuiltSite
+from conftest import BuiltSite, replace_in, run_bulletin
 
 SITE_URL = "https://news.tasp.example.org/"
 FEED_COUNTS = {
@@ -117,8 +117,6 @@ def test_the_newsletter_email_is_a_complete_message(built_site: BuiltSite) -> No
 
 
 def test_email_only_blocks_stay_out_of_the_web_page(scratch_site: Path) -> None:
-    from conftest import run_bulletin
-
     issue = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
     text = issue.read_text("utf-8").replace(
         "## Welcome\n",
@@ -139,8 +137,6 @@ def test_email_only_blocks_stay_out_of_the_web_page(scratch_site: Path) -> None:
 
 def test_markup_in_titles_and_descriptions_is_text_everywhere(scratch_site: Path) -> None:
     from xml.etree import ElementTree
-
-    from conftest import run_bulletin
 
     issue = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
     hostile = '<script>alert(1)</script> Tom & Jerry \\"quoted\\" <img src=x onerror=alert(2)>'
@@ -175,8 +171,6 @@ def test_markup_in_titles_and_descriptions_is_text_everywhere(scratch_site: Path
 def test_raw_html_reaches_the_website_only_when_allowed_and_never_feeds_or_email(
     scratch_site: Path,
 ) -> None:
-    from conftest import run_bulletin
-
     issue = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
     issue.write_text(
         issue.read_text("utf-8").replace(
@@ -191,13 +185,10 @@ def test_raw_html_reaches_the_website_only_when_allowed_and_never_feeds_or_email
         "newsletters/tasp-newsletter-october-2019.md:14: html: raw HTML '<p class=\"raw\">' is not allowed"
         in refused.stderr
     )
-    config = scratch_site / "mkdocs.yml"
-    config.write_text(
-        config.read_text("utf-8").replace(
-            "      newsletters_dir: newsletters\n",
-            "      newsletters_dir: newsletters\n      raw_html: true\n",
-        ),
-        "utf-8",
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "      newsletters_dir: newsletters\n",
+        "      newsletters_dir: newsletters\n      raw_html: true\n",
     )
     result = run_bulletin(scratch_site, "build")
     assert result.returncode == 0, result.stderr

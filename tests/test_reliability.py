@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import BUILD_ENV, copy_site, run_bulletin, snapshot
+from conftest import BUILD_ENV, copy_site, replace_in, run_bulletin, snapshot
 
 
 def start_build(root: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -110,13 +110,10 @@ def test_a_5_mb_post_and_a_200_section_newsletter_build(scratch_site: Path) -> N
     assert refused.returncode == 1
     assert "over the 100 KiB limit (Gmail clips long emails)" in refused.stderr
 
-    config = scratch_site / "mkdocs.yml"
-    config.write_text(
-        config.read_text("utf-8").replace(
-            "        x_unsent: true\n",
-            "        x_unsent: true\n        size_limit: 2000000\n        size_warning: 1900000\n",
-        ),
-        "utf-8",
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "        x_unsent: true\n",
+        "        x_unsent: true\n        size_limit: 2000000\n        size_warning: 1900000\n",
     )
     result = run_bulletin(scratch_site, "build")
     assert result.returncode == 0, result.stderr

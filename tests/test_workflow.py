@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from bulletin.model import LONDON
-from conftest import BUILD_ENV, run_bulletin
+from conftest import BUILD_ENV, replace_in, run_bulletin
 
 
 def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) -> None:
@@ -276,13 +276,10 @@ def test_build_reports_its_stages_with_counts(scratch_site: Path) -> None:
 
 def test_check_reports_an_email_over_the_size_budget(scratch_site: Path) -> None:
     assert run_bulletin(scratch_site, "build").returncode == 0
-    config = scratch_site / "mkdocs.yml"
-    config.write_text(
-        config.read_text("utf-8").replace(
-            "        x_unsent: true\n",
-            "        x_unsent: true\n        size_limit: 20000\n        size_warning: 15000\n",
-        ),
-        "utf-8",
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "        x_unsent: true\n",
+        "        x_unsent: true\n        size_limit: 20000\n        size_warning: 15000\n",
     )
     result = run_bulletin(scratch_site, "check")
     assert result.returncode == 1
