@@ -30,6 +30,7 @@ from bulletin.fees import (
     schedule_for_year,
     select_schedule,
 )
+from bulletin.fences import lines_outside_fences
 
 MARKER = re.compile(
     r"^[ ]{0,3}\[\[fee-(?P<kind>table|calculator)(?:[ \t]+(?P<year>[^\s\]]+))?[ \t]*\]\][ \t]*$",
@@ -38,33 +39,15 @@ MARKER = re.compile(
 """A marker: alone on its line, indented less than a code block."""
 
 _NEAR_MISS = re.compile(r"^[ ]{0,3}\[\[\s*fee", re.IGNORECASE)
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
 
 # -- finding and checking markers -----------------------------------------------------------
 
 
-def _marker_lines(markdown_text: str) -> list[tuple[int, str]]:
-    """Numbered lines outside fenced code blocks, where a marker would be expanded."""
-    lines: list[tuple[int, str]] = []
-    fence = ""
-    for number, line in enumerate(markdown_text.splitlines(), start=1):
-        opening = _FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        lines.append((number, line))
-    return lines
-
-
 def find_fee_markers(markdown_text: str) -> list[tuple[int, str | None]]:
     """Each ``[[fee-table]]`` marker's line number (from 1) and named year, if any."""
     found: list[tuple[int, str | None]] = []
-    for number, line in _marker_lines(markdown_text):
+    for number, line in lines_outside_fences(markdown_text):
         match = MARKER.match(line)
         if match and match["kind"] == "table":
             found.append((number, match["year"]))
@@ -77,7 +60,7 @@ def check_fee_markers(
     """Problems with the fee markers of one page; ``first_line`` is the body's line in the file."""
     problems: list[Problem] = []
     calculators = 0
-    for number, line in _marker_lines(markdown_text):
+    for number, line in lines_outside_fences(markdown_text):
         where = number + first_line - 1
         match = MARKER.match(line)
         if match is None:

@@ -21,6 +21,7 @@ from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import load_fees
+from bulletin.fences import lines_outside_fences
 from bulletin.glossary import load_glossary
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
 
@@ -33,7 +34,6 @@ DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{
 MARKUP = re.compile(r'[<>"]')
 HTML_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^>]*>")
 CODE_SPAN = re.compile(r"(`+).+?\1")
-FENCE = re.compile(r"^\s*(```|~~~)")
 EDITION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 POST_KEYS = frozenset(
@@ -647,17 +647,11 @@ def _newsletter_fields(
 def find_raw_html(body: str) -> list[tuple[int, str]]:
     """Raw HTML tags written in Markdown, outside code: (index of the line in body, tag)."""
     found = []
-    fence = None
-    for index, line in enumerate(body.split("\n")):
-        opening = FENCE.match(line)
-        if opening:
-            marker = opening.group(1)
-            fence = None if fence == marker else (fence or marker)
-            continue
-        if fence or line.startswith(("    ", "\t")):
+    for number, line in lines_outside_fences(body):
+        if line.startswith(("    ", "\t")):  # indented code
             continue
         for match in HTML_TAG.finditer(CODE_SPAN.sub("", line)):
-            found.append((index, match.group(0)))
+            found.append((number - 1, match.group(0)))
     return found
 
 
