@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from mkdocs.commands.serve import serve as mkdocs_serve
 
-            mkdocs_serve(config_file=str(config_file), dev_addr=args.dev_addr)
+            with preview_in_memory():
+                mkdocs_serve(config_file=str(config_file), dev_addr=args.dev_addr)
             return 0
     except Abort:
         # MkDocs has already logged the problems; the previous output was left alone.
@@ -128,6 +130,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bulletin: {error}", file=sys.stderr)
         return 1
     return 2
+
+
+@contextlib.contextmanager
+def preview_in_memory() -> Iterator[None]:
+    """Let `mkdocs serve` keep its preview site in RAM (/dev/shm) where Linux offers it.
+
+    Every rebuild deletes and rewrites the whole preview: about 1,600 files for a site of
+    1,000 posts, which takes several times longer on disk than in memory.
+    """
+    shm = Path("/dev/shm")
+    previous = tempfile.tempdir
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        tempfile.tempdir = str(shm)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def run_build(config_file: Path) -> int:

@@ -23,16 +23,17 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import feeds, glossary, newsletter, publish
+from bulletin import feeds, glossary, newsletter, publish, speedups
 from bulletin.blocks import strip_channel
 from bulletin.cache import RenderCache, context_digest
 from bulletin.errors import ContentError
 from bulletin.fee_markup import FeeTableExtension
 from bulletin.model import LONDON, Post, Site, SiteSources
+from bulletin.pagecache import CachedTemplate, PageCache
 from bulletin.sources import load_site, newsletter_src_uri
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
@@ -110,9 +111,19 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
         self.email_dir: Path | None = None  # where `bulletin email` writes
         self.abbreviations = ""  # the glossary as abbr lines, appended to every page
+        self.page_cache: PageCache | None = None  # `mkdocs serve`: finished pages by context
+        self.memos: dict[str, speedups.Memo] = {}  # `mkdocs serve`: search entries, emails...
+        self.files: Files | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        speedups.fast_front_matter()
+        speedups.lazy_excerpt_parsers()
+        serving = command == "serve"
+        self.page_cache = PageCache() if serving else None
+        self.memos = {name: speedups.Memo() for name in ("readtime", "search", "email")}
+        if serving:  # rebuilds in one process, where most pages have not changed
+            speedups.memoise_readtime(self.memos["readtime"])
 
     @event_priority(100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -168,7 +179,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             raise PluginError(str(error)) from None
         config.site_dir = str(self.staging.path_for(site_dir))
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+    def _add_newsletters(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.sources is not None and self.site is not None
         for path in sorted(self.sources.newsletters_dir.glob("*.md")):
             src_uri = newsletter_src_uri(self.sources, path)
@@ -188,8 +199,19 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 file.name = post.slug
         return files
 
+    @event_priority(-60)  # after Material's blog has collected its posts
+    def _index_posts(self, files: Files, *, config: MkDocsConfig) -> Files:
+        speedups.index_blog_posts(_blog_plugin(config))
+        return files
+
+    on_files = CombinedEvent(_add_newsletters, _index_posts)
+
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.progress = Progress()
+        if self.command == "serve":
+            for plugin in config.plugins.values():
+                if type(plugin).__module__.startswith("material.plugins.search"):
+                    speedups.memoise_search(plugin, self.memos["search"])
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Material read each post's front matter in on_files; its excerpts may render a
@@ -282,7 +304,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             return feeds.feed_links(self.feed_settings)
         return None
 
-    def on_page_context(
+    def _add_feed_links(
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
         self.progress.step()
@@ -296,10 +318,30 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             context["feed_links"] = links
         return context
 
+    @event_priority(-200)  # last: after Material's blog has put a list page's excerpts in
+    def _reuse_page(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> dict[str, Any]:
+        if self.page_cache is not None:
+            self.page_cache.lookup(context, page, config, self.files)
+        return context
+
+    on_page_context = CombinedEvent(_add_feed_links, _reuse_page)
+
+    @event_priority(100)  # first: keep the template's own output
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self.page_cache is not None:
+            self.page_cache.store(output, page)
+        return output
+
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["bulletin_nav_cache"] = {}  # navigation HTML shared by posts, this build
         self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
+        if self.page_cache is not None:
+            self.files = files
+            self.page_cache.start_build()
+            env.template_class = CachedTemplate
         return env
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
@@ -326,6 +368,15 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         if self.render_cache is not None:
             self.render_cache.save()
             self.render_cache = None
+        if self.page_cache is not None:
+            log.info(
+                "Reused %d of %d finished pages",
+                self.page_cache.hits,
+                self.page_cache.hits + self.page_cache.misses,
+            )
+            self.page_cache.finish_build()
+        for memo in self.memos.values():
+            memo.next_build()
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
@@ -350,32 +401,48 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             if self.email_only is not None and post.slug != self.email_only:
                 continue
             try:
-                email = newsletter.render_email(
-                    post,
-                    self.email_html[post.url],
-                    self.email_settings,
-                    self.site.authors,
-                    web_url=self.email_settings.site_url + post.url,
-                    environment=environment,
-                    glossary=self.site.glossary,
-                )
+                files = self.email_files(post, environment)
             except ContentError as error:
                 problems.extend(error.problems)
                 continue
-            for warning in email.warnings:
-                log.warning(warning)
-            files = {
-                f"{post.slug}.html": email.html.encode("utf-8"),
-                f"{post.slug}.txt": email.text.encode("utf-8"),
-                f"{post.slug}.eml": email.eml,
-            }
-            if self.command == "serve":
-                files[f"{post.slug}/index.html"] = render_preview(post, email).encode("utf-8")
             write_files(folder, files)
             count += 1
         if problems:
             raise PluginError(ContentError(problems).report())
         return count
+
+    def email_files(self, post: Post, environment: Any) -> dict[str, bytes]:
+        """One issue's email files; under `mkdocs serve`, again only when its inputs changed."""
+        assert self.site is not None and self.email_settings is not None
+        html = self.email_html[post.url]
+        serving = self.command == "serve"
+        key = b""
+        if serving:
+            inputs = (post, self.email_settings, self.site.authors, self.site.glossary)
+            key = speedups.digest("email", html, repr(inputs))
+            files = self.memos["email"].get(key)
+            if files is not None:
+                return files
+        email = newsletter.render_email(
+            post,
+            html,
+            self.email_settings,
+            self.site.authors,
+            web_url=self.email_settings.site_url + post.url,
+            environment=environment,
+            glossary=self.site.glossary,
+        )
+        for warning in email.warnings:
+            log.warning(warning)
+        files = {
+            f"{post.slug}.html": email.html.encode("utf-8"),
+            f"{post.slug}.txt": email.text.encode("utf-8"),
+            f"{post.slug}.eml": email.eml,
+        }
+        if serving:
+            files[f"{post.slug}/index.html"] = render_preview(post, email).encode("utf-8")
+            self.memos["email"].put(key, files)
+        return files
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.staging is not None:

@@ -13,6 +13,10 @@ import yaml
 
 from bulletin.errors import Problem
 
+# libyaml reads valid YAML several times faster; the pure-Python reader words the errors
+# (and survives any depth of nesting), so it reads whatever libyaml refuses or might recurse on.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_NESTING = 500  # brackets, braces and dashes: a bound on how deeply libyaml recurses
 ALIASES = "YAML anchors and aliases (&name, *name) are not allowed; write the value out"
 KEY = re.compile(r"\s*([\w-]+):")
 
@@ -30,8 +34,16 @@ def compose(
     ``first_line`` is the file line of the text's first line (front matter starts on 2);
     ``hint`` says how to mend unreadable YAML; ``field`` names the part of the file.
     """
+    if _shallow(text):
+        try:
+            root = yaml.compose(text, Loader=FAST_LOADER)  # nodes only: nothing is constructed
+        except yaml.YAMLError:
+            pass  # read it again below for the error's wording
+        else:
+            problems = _unsafe(text, display, first_line, field, FAST_LOADER)
+            return (None, problems) if problems else (root, [])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: nothing is constructed
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else first_line
@@ -47,18 +59,23 @@ def compose(
         ]
     except yaml.YAMLError as error:
         return None, [Problem(display, first_line, field, f"cannot read the YAML: {error}")]
-    problems = _unsafe(text, display, first_line, field)
+    problems = _unsafe(text, display, first_line, field, yaml.SafeLoader)
     return (None, problems) if problems else (root, [])
 
 
-def _unsafe(text: str, display: str, first_line: int, field: str) -> list[Problem]:
+def _shallow(text: str) -> bool:
+    nesting = text.count("[") + text.count("{") + text.count("-")
+    return nesting < FAST_NESTING and max(map(len, text.split("\n"))) < FAST_NESTING
+
+
+def _unsafe(text: str, display: str, first_line: int, field: str, loader: type) -> list[Problem]:
     """Anchors, aliases and explicit tags, each with its line.
 
     Runs after composing succeeded, so the text is known to be well-formed and not nested
     too deeply; aliases are events here, never expanded, so a "billion laughs" stays small.
     """
     problems: list[Problem] = []
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         line = event.start_mark.line + first_line
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             message = ALIASES

@@ -1,0 +1,272 @@
+"""Finished pages kept between `bulletin serve` rebuilds, keyed by everything their template reads.
+
+MkDocs renders every page's theme template again on each rebuild, although saving one
+post changes only that post, the list pages it is on and the feeds. Rendering the
+templates of 1,600 pages is most of a rebuild. This cache fingerprints each page's
+template context (the page, the excerpts and pagination of a list page, the navigation,
+the configuration and the theme's own templates) just before MkDocs renders it; when the
+fingerprint matches the previous build's, the template answers with that build's output.
+
+The fingerprint is conservative: Pages met inside other objects count by their address
+and title (the navigation and file map, in the build's digest, cover the rest), and any
+value it cannot describe stably makes the page render normally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File
+from mkdocs.structure.nav import Link, Navigation, Section
+from mkdocs.structure.pages import Page
+
+from bulletin.cache import context_digest, stable_repr
+
+OUTPUT = "bulletin_page_output"  # the context key that carries a cached page to the template
+MAX_DEPTH = 12
+SKIPPED_CONTEXT = ("config", "nav", "pages")  # in the build digest
+# Not read by templates: a page's parser and Markdown (its HTML is), whether it is the
+# current page (its address is in the key) and what MkDocs checks links against.
+SKIPPED_ATTRIBUTES = frozenset(
+    {"md", "markdown", "active", "_Page__active", "links_to_anchors", "present_anchor_ids"}
+)
+
+
+class Uncacheable(Exception):
+    """A value with no stable description: the page is rendered as usual."""
+
+
+class CachedTemplate(jinja2.Template):
+    """A theme template that returns a cached page instead of rendering it again."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        if args and isinstance(args[0], dict) and OUTPUT in args[0]:
+            return args[0][OUTPUT]
+        return super().render(*args, **kwargs)
+
+
+class PageCache:
+    """Template outputs by context fingerprint; keeps only what the last build used."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.build_digest: bytes | None = None
+        self.describer = Describer()
+        self.pending: dict[str, str] = {}  # page URL -> key, for pages being rendered
+        self.hits = 0
+        self.misses = 0
+
+    def start_build(self) -> None:
+        self.build_digest = None
+        self.describer = Describer()
+        self.used = {}
+        self.pending = {}
+        self.hits = self.misses = 0
+
+    def finish_build(self) -> None:
+        """Forget outputs this build did not use: the cache is one site's worth at most."""
+        self.entries = self.used
+        self.used = {}
+
+    def lookup(self, context: dict[str, Any], page: Page, config: MkDocsConfig, files: Any) -> None:
+        """Put the cached output in ``context`` on a hit; remember the key on a miss."""
+        if self.build_digest is None:
+            self.build_digest = self.describer.build_digest(config, files, context.get("nav"))
+        try:
+            key = self.describer.page_key(self.build_digest, context)
+        except Uncacheable:
+            self.misses += 1
+            return
+        output = self.entries.get(key)
+        if output is None:
+            self.misses += 1
+            self.pending[page.url] = key
+            return
+        self.hits += 1
+        self.used[key] = output
+        context[OUTPUT] = output
+
+    def store(self, output: str, page: Page) -> None:
+        key = self.pending.pop(page.url, None)
+        if key is not None:
+            self.used[key] = output
+
+
+class Describer:
+    """Feeds a stable description of template values into a hash, for one build.
+
+    A page another object points to counts by its address and title; those references,
+    and lists of them (a list page's posts), are described once per build: the pages do
+    not change while MkDocs renders templates.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, bytes]] = {}  # id -> (object kept alive, digest)
+
+    def page_key(self, digest: bytes, context: dict[str, Any]) -> str:
+        hasher = hashlib.blake2b(digest, digest_size=20)
+        for name in sorted(context):
+            if name in SKIPPED_CONTEXT or name == OUTPUT:
+                continue
+            self.feed(hasher, name, 0, full=True)
+            self.feed(hasher, context[name], 0, full=True)
+        return hasher.hexdigest()
+
+    def build_digest(self, config: MkDocsConfig, files: Any, nav: Navigation | None) -> bytes:
+        """What every page's template depends on: configuration, plugins, templates, navigation."""
+        hasher = hashlib.blake2b(context_digest(config, files).encode(), digest_size=20)
+        settings = {key: value for key, value in config.items() if key != "plugins"}
+        hasher.update(stable_repr(settings).encode("utf-8", "surrogatepass"))
+        for name, plugin in config.plugins.items():
+            hasher.update(f"\0plugin {name} {stable_repr(dict(plugin.config))}".encode())
+        custom_dir = config.theme.custom_dir
+        if custom_dir:
+            for path in sorted(Path(custom_dir).rglob("*")):
+                if path.is_file():
+                    hasher.update(f"\0{path.relative_to(custom_dir)}\0".encode())
+                    hasher.update(path.read_bytes())
+        if nav is not None:
+            self.feed(hasher, nav.items, 0, full=False, in_nav=True)
+        return hasher.digest()
+
+    def feed(
+        self, hasher: Any, value: Any, depth: int, *, full: bool, in_nav: bool = False
+    ) -> None:
+        """Describe ``value`` into ``hasher``; Pages in full only where ``full``."""
+        if depth > MAX_DEPTH:
+            raise Uncacheable(f"nested deeper than {MAX_DEPTH}")
+        update = hasher.update
+        if value is None or isinstance(value, bool | int | float):
+            update(f"\0{value!r}".encode())
+        elif isinstance(value, str):
+            encoded = value.encode("utf-8", "surrogatepass")
+            update(f"\0{type(value).__name__}{len(encoded)}:".encode() + encoded)
+        elif isinstance(value, datetime | date):
+            update(f"\0{type(value).__name__}:{value.isoformat()}".encode())
+        elif isinstance(value, dict):
+            update(f"\0{type(value).__qualname__}{len(value)}".encode())
+            for key in sorted(value, key=str):
+                self.feed(hasher, str(key), depth + 1, full=False)
+                self.feed(hasher, value[key], depth + 1, full=full)
+            if hasattr(value, "__dict__"):
+                self.feed(hasher, _attributes(value), depth + 1, full=False)
+        elif isinstance(value, list | tuple):
+            if not full and not in_nav and value and all(_is_page(item) for item in value):
+                update(self._memoised(value, depth))  # e.g. every post of a list page
+                return
+            update(f"\0{type(value).__qualname__}{len(value)}".encode())
+            for item in value:
+                self.feed(hasher, item, depth + 1, full=full, in_nav=in_nav)
+            if hasattr(value, "__dict__"):
+                self.feed(hasher, _attributes(value), depth + 1, full=False)
+        elif isinstance(value, set | frozenset):
+            update(f"\0set{len(value)}".encode())
+            for digest in sorted(self._digest(item, depth + 1) for item in value):
+                update(digest)
+        elif isinstance(value, MkDocsConfig | Navigation):
+            update(f"\0{type(value).__name__}".encode())  # in the build digest
+        elif isinstance(value, Config):
+            self.feed(hasher, dict(value.items()), depth + 1, full=False)
+        elif isinstance(value, BasePlugin):
+            update(f"\0plugin {type(value).__qualname__}".encode())
+            self.feed(hasher, dict(value.config.items()), depth + 1, full=False)
+        elif isinstance(value, Page):
+            if full:
+                self._feed_reference(hasher, value, depth)
+                self.feed(hasher, _attributes(value), depth + 1, full=False)
+            elif value.file.page is value:  # a site page (an excerpt is a copy, re-rendered)
+                update(self._memoised(value, depth))
+            else:
+                self._feed_reference(hasher, value, depth)
+        elif isinstance(value, File):
+            self.feed(
+                hasher, ("file", value.src_uri, value.dest_uri, value.url), depth + 1, full=False
+            )
+        elif isinstance(value, Section):
+            update(b"\0section")
+            self.feed(hasher, value.title, depth + 1, full=False)
+            if in_nav:
+                self.feed(hasher, value.children, depth + 1, full=False, in_nav=True)
+            else:
+                self.feed(hasher, _ancestry(value), depth + 1, full=False)
+        elif isinstance(value, Link):
+            self.feed(
+                hasher,
+                ("link", type(value).__name__, value.title, value.url),
+                depth + 1,
+                full=False,
+            )
+        elif isinstance(value, type):
+            update(f"\0class {value.__module__}.{value.__qualname__}".encode())
+        elif callable(value) and hasattr(value, "__code__"):
+            update(f"\0function {value.__module__}.{value.__qualname__}".encode())
+            cells = [cell.cell_contents for cell in value.__closure__ or ()]
+            self.feed(hasher, cells, depth + 1, full=False)
+            self.feed(hasher, list(value.__defaults__ or ()), depth + 1, full=False)
+        elif hasattr(value, "__dict__"):
+            update(f"\0object {type(value).__module__}.{type(value).__qualname__}".encode())
+            self.feed(hasher, _attributes(value), depth + 1, full=False)
+        else:
+            text = repr(value)
+            if " at 0x" in text or text.startswith("<"):
+                raise Uncacheable(f"no stable description of {type(value).__qualname__}")
+            update(f"\0{type(value).__qualname__}:{text}".encode("utf-8", "surrogatepass"))
+
+    def _feed_reference(self, hasher: Any, page: Page, depth: int) -> None:
+        hasher.update(f"\0page {type(page).__qualname__}".encode())
+        try:
+            title = page.title
+        except AttributeError:  # an excerpt not rendered yet
+            title = None
+        self.feed(hasher, (page.url, title), depth + 1, full=False)
+
+    def _memoised(self, value: Any, depth: int) -> bytes:
+        known = self.memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        hasher = hashlib.blake2b(digest_size=20)
+        if isinstance(value, Page):
+            self._feed_reference(hasher, value, depth)
+        else:
+            hasher.update(f"\0pages{len(value)}".encode())
+            for item in value:
+                self.feed(hasher, item, depth + 1, full=False)
+        digest = hasher.digest()
+        self.memo[id(value)] = (value, digest)
+        return digest
+
+    def _digest(self, value: Any, depth: int) -> bytes:
+        hasher = hashlib.blake2b(digest_size=20)
+        self.feed(hasher, value, depth, full=False)
+        return hasher.digest()
+
+
+def _is_page(value: Any) -> bool:
+    return isinstance(value, Page) and value.file.page is value
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """An object's data: not its parser, nor functions patched onto it (such as a cached
+    ``render``), whose closures hold whole caches."""
+    return {
+        key: item
+        for key, item in vars(value).items()
+        if key not in SKIPPED_ATTRIBUTES and not (callable(item) and hasattr(item, "__code__"))
+    }
+
+
+def _ancestry(section: Section) -> list[str]:
+    titles = []
+    parent: Any = section.parent
+    while parent is not None:
+        titles.append(parent.title)
+        parent = parent.parent
+    return titles

@@ -1,0 +1,225 @@
+"""Narrow speed-ups inside Material's blog and search plugins, without forking them.
+
+Each replaces one measured hot spot with an equivalent that gives the same output:
+
+- the blog asks ``page in posts`` for every page, a scan of every post (quadratic);
+- it reads each post's front matter with PyYAML's pure-Python loader (bulletin has
+  already validated the same YAML, so libyaml reads it to the same values);
+- it parses every post's HTML to count words for the reading time, and the search plugin
+  parses every page's HTML into index entries, on every `bulletin serve` rebuild, although
+  almost every page is unchanged: both are remembered by a digest of what they read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any, SupportsIndex
+
+import yaml
+from markdown import Markdown
+from markdown.util import Registry
+
+from bulletin.cache import stable_repr
+
+
+class PostList(list):
+    """Material's list of posts, answering ``page in posts`` from an index of files.
+
+    ``Page.__eq__`` compares class, title and file, so only posts with the same source
+    file can be equal: the index narrows the scan to those.
+    """
+
+    def __init__(self, posts: Iterable[Any] = ()) -> None:
+        super().__init__(posts)
+        self._index: dict[str, list[Any]] | None = None
+
+    def __contains__(self, page: object) -> bool:
+        file = getattr(page, "file", None)
+        src_uri = getattr(file, "src_uri", None)
+        if not isinstance(src_uri, str):
+            return super().__contains__(page)
+        if self._index is None:
+            self._index = {}
+            for post in self:
+                self._index.setdefault(post.file.src_uri, []).append(post)
+        return any(post is page or post == page for post in self._index.get(src_uri, ()))
+
+    # Any change to the list rebuilds the index at the next membership test.
+    def append(self, post: Any) -> None:
+        self._index = None
+        super().append(post)
+
+    def extend(self, posts: Iterable[Any]) -> None:
+        self._index = None
+        super().extend(posts)
+
+    def insert(self, index: SupportsIndex, post: Any) -> None:
+        self._index = None
+        super().insert(index, post)
+
+    def remove(self, post: Any) -> None:
+        self._index = None
+        super().remove(post)
+
+    def pop(self, index: SupportsIndex = -1) -> Any:
+        self._index = None
+        return super().pop(index)
+
+    def clear(self) -> None:
+        self._index = None
+        super().clear()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._index = None
+        super().__setitem__(index, value)
+
+    def __delitem__(self, index: Any) -> None:
+        self._index = None
+        super().__delitem__(index)
+
+    def __iadd__(self, posts: Iterable[Any]) -> PostList:  # type: ignore[override,misc]
+        self._index = None
+        return super().__iadd__(posts)
+
+
+def index_blog_posts(blog: Any) -> None:
+    """After Material's blog has collected its posts: make membership tests cheap."""
+    root = getattr(blog, "blog", None)
+    if root is not None and type(root.posts) is list:
+        root.posts = PostList(root.posts)
+
+
+def fast_front_matter() -> None:
+    """Let Material read post front matter with libyaml, which bulletin has validated."""
+    from material.plugins.blog import structure
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None and getattr(structure, "SafeLoader", None) is yaml.SafeLoader:
+        structure.SafeLoader = fast
+
+
+class Memo:
+    """Results of pure functions of a page, by a digest of their inputs; one build's worth."""
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, Any] = {}
+        self.used: dict[bytes, Any] = {}
+
+    def get(self, key: bytes) -> Any | None:
+        value = self.used.get(key)
+        if value is None:
+            value = self.entries.get(key)
+            if value is not None:
+                self.used[key] = value
+        return value
+
+    def put(self, key: bytes, value: Any) -> None:
+        self.used[key] = value
+
+    def next_build(self) -> None:
+        """Keep what the last build used, so the memo holds one site's worth at most."""
+        self.entries, self.used = self.used, {}
+
+
+def digest(*parts: str) -> bytes:
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        encoded = part.encode("utf-8", "surrogatepass")
+        hasher.update(f"\0{len(encoded)}:".encode())
+        hasher.update(encoded)
+    return hasher.digest()
+
+
+def memoise_readtime(memo: Memo) -> None:
+    """Material's reading time, computed once per distinct post HTML."""
+    from material.plugins.blog import plugin
+
+    readtime = getattr(plugin, "readtime", None)
+    if readtime is None or getattr(readtime, "bulletin_memo", None) is memo:
+        return
+    original = getattr(readtime, "__wrapped__", readtime)
+
+    def memoised(html: str, words_per_minute: int) -> int:
+        key = digest("readtime", str(words_per_minute), html)
+        minutes = memo.get(key)
+        if minutes is None:
+            minutes = original(html, words_per_minute)
+            memo.put(key, minutes)
+        return minutes
+
+    memoised.__wrapped__ = original  # type: ignore[attr-defined]
+    memoised.bulletin_memo = memo  # type: ignore[attr-defined]
+    plugin.readtime = memoised
+
+
+def memoise_search(search: Any, memo: Memo) -> None:
+    """The search index entries of a page, computed once per distinct page."""
+    index = getattr(search, "search_index", None)
+    if index is None or not hasattr(index, "add_entry_from_context"):
+        return
+    add = index.add_entry_from_context
+
+    def add_entry(page: Any) -> None:
+        key = digest(
+            "search",
+            page.url,
+            str(page.title),
+            page.content or "",
+            stable_repr(page.meta),
+            stable_repr(_toc(page.toc)),
+        )
+
+        entries = memo.get(key)
+        if entries is None:
+            start = len(index.entries)
+            add(page)
+            memo.put(key, index.entries[start:])
+        else:
+            index.entries.extend(entries)
+
+    index.add_entry_from_context = add_entry
+
+
+def _toc(toc: Any) -> list[Any]:
+    return [(item.id, item.title, item.url, item.level, _toc(item.children)) for item in toc]
+
+
+class LazyMarkdown:
+    """Material's parser for a post's excerpt, built only when an excerpt is converted.
+
+    Material builds a full Markdown parser, with every extension, for each post's excerpt
+    at each build; with bulletin's render cache most excerpts are never converted again.
+    Until then, the tree processors Material registers wait in a registry of their own.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._markdown: Markdown | None = None
+        self.treeprocessors: Registry = Registry()
+
+    def convert(self, source: str) -> str:
+        return self._parser().convert(source)
+
+    def __getattr__(self, name: str) -> Any:  # anything else: the real parser
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._parser(), name)
+
+    def _parser(self) -> Markdown:
+        if self._markdown is None:
+            markdown = Markdown(**self._options)
+            waiting = self.treeprocessors
+            for item in waiting._priority:
+                markdown.treeprocessors.register(waiting[item.name], item.name, item.priority)
+            self._markdown = markdown
+            self.treeprocessors = markdown.treeprocessors
+        return self._markdown
+
+
+def lazy_excerpt_parsers() -> None:
+    """Give Material's excerpts a parser that is built on first use."""
+    from material.plugins.blog import structure
+
+    if getattr(structure, "Markdown", None) is Markdown:
+        structure.Markdown = LazyMarkdown
