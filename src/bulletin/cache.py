@@ -46,6 +46,13 @@ class RenderCache:
             except (OSError, ValueError, KeyError, TypeError):
                 self.entries = {}  # a damaged cache is only a slower build
 
+    def next_build(self, context: str) -> None:
+        """Start another build in the same process (`mkdocs serve`) with what the last used."""
+        if self.used:
+            self.entries, self.used = self.used, {}
+        self.context = context
+        self.hits = self.misses = 0
+
     def key(self, *parts: str) -> str:
         digest = hashlib.sha256(self.context.encode())
         for part in parts:

@@ -144,21 +144,26 @@ class Describer:
         if depth > MAX_DEPTH:
             raise Uncacheable(f"nested deeper than {MAX_DEPTH}")
         update = hasher.update
-        if value is None or isinstance(value, bool | int | float):
+        if type(value) is str:  # the commonest value first
+            _feed_text(update, value, b"s")
+        elif value is None or isinstance(value, bool | int | float):
             update(f"\0{value!r}".encode())
-        elif isinstance(value, str):
-            encoded = value.encode("utf-8", "surrogatepass")
-            update(f"\0{type(value).__name__}{len(encoded)}:".encode() + encoded)
+        elif isinstance(value, str):  # Markup and other kinds of text
+            _feed_text(update, value, type(value).__name__.encode())
         elif isinstance(value, datetime | date):
             update(f"\0{type(value).__name__}:{value.isoformat()}".encode())
         elif isinstance(value, dict):
             update(f"\0{type(value).__qualname__}{len(value)}".encode())
             for key in sorted(value, key=str):
-                self.feed(hasher, str(key), depth + 1, full=False)
+                _feed_text(update, str(key), b"k")
                 self.feed(hasher, value[key], depth + 1, full=full)
             if hasattr(value, "__dict__"):
                 self.feed(hasher, _attributes(value), depth + 1, full=False)
         elif isinstance(value, list | tuple):
+            known = self.memo.get(id(value))
+            if known is not None and known[0] is value:
+                update(known[1])
+                return
             if not full and not in_nav and value and all(_is_page(item) for item in value):
                 update(self._memoised(value, depth))  # e.g. every post of a list page
                 return
@@ -181,7 +186,7 @@ class Describer:
         elif isinstance(value, Page):
             if full:
                 self._feed_reference(hasher, value, depth)
-                self.feed(hasher, _attributes(value), depth + 1, full=False)
+                self._feed_attributes(hasher, value, depth + 1)
             elif value.file.page is value:  # a site page (an excerpt is a copy, re-rendered)
                 update(self._memoised(value, depth))
             else:
@@ -228,17 +233,35 @@ class Describer:
             title = None
         self.feed(hasher, (page.url, title), depth + 1, full=False)
 
+    def _feed_attributes(self, hasher: Any, page: Page, depth: int) -> None:
+        """A page's data. Its dictionaries, lists and settings (front matter, authors,
+        categories), which its excerpts share, are described once per build."""
+        attributes = _attributes(page)
+        hasher.update(f"\0attributes{len(attributes)}".encode())
+        for key in sorted(attributes):
+            item = attributes[key]
+            _feed_text(hasher.update, key, b"k")
+            if isinstance(item, dict | list | Config) and not isinstance(item, MkDocsConfig):
+                hasher.update(self._memoised(item, depth))
+            else:
+                self.feed(hasher, item, depth, full=False)
+
     def _memoised(self, value: Any, depth: int) -> bytes:
+        """The digest of a page reference, a list of pages or a page's container, once per
+        build: they do not change while MkDocs renders templates. The memo keeps each object
+        alive, so no other object can take its ``id`` meanwhile."""
         known = self.memo.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
         hasher = hashlib.blake2b(digest_size=20)
         if isinstance(value, Page):
             self._feed_reference(hasher, value, depth)
-        else:
+        elif isinstance(value, list | tuple) and value and all(_is_page(item) for item in value):
             hasher.update(f"\0pages{len(value)}".encode())
             for item in value:
-                self.feed(hasher, item, depth + 1, full=False)
+                hasher.update(self._memoised(item, depth + 1))
+        else:
+            self.feed(hasher, value, depth, full=False)
         digest = hasher.digest()
         self.memo[id(value)] = (value, digest)
         return digest
@@ -247,6 +270,11 @@ class Describer:
         hasher = hashlib.blake2b(digest_size=20)
         self.feed(hasher, value, depth, full=False)
         return hasher.digest()
+
+
+def _feed_text(update: Any, text: str, kind: bytes) -> None:
+    encoded = text.encode("utf-8", "surrogatepass")
+    update(b"\0%s%d:%s" % (kind, len(encoded), encoded))
 
 
 def _is_page(value: Any) -> bool:

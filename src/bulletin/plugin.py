@@ -104,6 +104,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings: dict[str, float] = {}
         self.progress = Progress()
         self.render_cache: RenderCache | None = None
+        self.kept_render_cache: RenderCache | None = None  # `mkdocs serve`: between rebuilds
         self.feed_settings: feeds.FeedSettings | None = None
         self.categories: dict[str, str] = {}
         self.email_settings: newsletter.EmailSettings | None = None
@@ -124,6 +125,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.memos = {name: speedups.Memo() for name in ("readtime", "search", "email")}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
+            speedups.collect_between_rebuilds()
 
     @event_priority(100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -228,7 +230,13 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         if self.config.cache_dir and self.sources is not None:
             if self.render_cache is None:
                 path = self.sources.root / self.config.cache_dir / "render.json"
-                self.render_cache = RenderCache(path, context_digest(config, files))
+                context = context_digest(config, files)
+                kept = self.kept_render_cache
+                if kept is not None and kept.path == path:
+                    kept.next_build(context)  # no need to read the file again
+                    self.render_cache = kept
+                else:
+                    self.render_cache = RenderCache(path, context)
             self.render_cache.wrap_page(page)
         return markdown + self.abbreviations  # glossary: every use gets an <abbr title>
 
@@ -366,7 +374,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings["emails"] = time.perf_counter() - started
         log.info("Rendered %d newsletter emails in %.2f s", count, self.timings["emails"])
         if self.render_cache is not None:
-            self.render_cache.save()
+            if self.command == "serve":  # kept in memory; written when the preview stops
+                self.kept_render_cache = self.render_cache
+            else:
+                self.render_cache.save()
             self.render_cache = None
         if self.page_cache is not None:
             log.info(
@@ -377,6 +388,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.page_cache.finish_build()
         for memo in self.memos.values():
             memo.next_build()
+        if self.command == "serve":
+            speedups.collect_soon()
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
@@ -450,6 +463,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.staging = None
 
     def on_shutdown(self) -> None:
+        if self.kept_render_cache is not None:
+            self.kept_render_cache.save()
+            self.kept_render_cache = None
         if self.staging is not None:
             self.staging.abandon()
             self.staging = None
