@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
@@ -52,6 +53,20 @@ class CachedTemplate(jinja2.Template):
         return super().render(*args, **kwargs)
 
 
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept between rebuilds; Jinja checks each against its source."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
 class PageCache:
     """Template outputs by context fingerprint; keeps only what the last build used."""
 
@@ -60,6 +75,7 @@ class PageCache:
         self.used: dict[str, str] = {}
         self.build_digest: bytes | None = None
         self.describer = Describer()
+        self.bytecode = MemoryBytecodeCache()  # MkDocs makes a new environment every build
         self.pending: dict[str, str] = {}  # page URL -> key, for pages being rendered
         self.hits = 0
         self.misses = 0
@@ -76,8 +92,11 @@ class PageCache:
         self.entries = self.used
         self.used = {}
 
-    def lookup(self, context: dict[str, Any], page: Page, config: MkDocsConfig, files: Any) -> None:
-        """Put the cached output in ``context`` on a hit; remember the key on a miss."""
+    def lookup(self, context: dict[str, Any], name: str, config: MkDocsConfig, files: Any) -> None:
+        """Put the cached output in ``context`` on a hit; remember the key on a miss.
+
+        ``name`` is the page's address, or the name of a theme template such as 404.html.
+        """
         if self.build_digest is None:
             self.build_digest = self.describer.build_digest(config, files, context.get("nav"))
         try:
@@ -88,14 +107,14 @@ class PageCache:
         output = self.entries.get(key)
         if output is None:
             self.misses += 1
-            self.pending[page.url] = key
+            self.pending[name] = key
             return
         self.hits += 1
         self.used[key] = output
         context[OUTPUT] = output
 
-    def store(self, output: str, page: Page) -> None:
-        key = self.pending.pop(page.url, None)
+    def store(self, output: str, name: str) -> None:
+        key = self.pending.pop(name, None)
         if key is not None:
             self.used[key] = output
 

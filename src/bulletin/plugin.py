@@ -331,7 +331,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
         if self.page_cache is not None:
-            self.page_cache.lookup(context, page, config, self.files)
+            self.page_cache.lookup(context, page.url, config, self.files)
         return context
 
     on_page_context = CombinedEvent(_add_feed_links, _reuse_page)
@@ -339,8 +339,24 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
     @event_priority(100)  # first: keep the template's own output
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.page_cache is not None:
-            self.page_cache.store(output, page)
+            self.page_cache.store(output, page.url)
         return output
+
+    @event_priority(-200)
+    def on_template_context(
+        self, context: dict[str, Any], *, template_name: str, config: MkDocsConfig
+    ) -> dict[str, Any]:
+        if self.page_cache is not None and template_name == "404.html":  # the whole navigation
+            self.page_cache.lookup(context, f"template:{template_name}", config, self.files)
+        return context
+
+    @event_priority(100)
+    def on_post_template(
+        self, output_content: str, *, template_name: str, config: MkDocsConfig
+    ) -> str:
+        if self.page_cache is not None:
+            self.page_cache.store(output_content, f"template:{template_name}")
+        return output_content
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["bulletin_nav_cache"] = {}  # navigation HTML shared by posts, this build
@@ -350,12 +366,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.files = files
             self.page_cache.start_build()
             env.template_class = CachedTemplate
+            env.bytecode_cache = self.page_cache.bytecode
         return env
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.sources is not None
         if self.sources.newsletters_dir.is_dir():
             server.watch(str(self.sources.newsletters_dir))
+        speedups.watch_natively(server)
         return server
 
     @event_priority(-100)  # last, after search and blog have written their files

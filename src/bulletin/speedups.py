@@ -246,3 +246,29 @@ def collect_soon(delay: float = 1.0) -> None:
     timer = threading.Timer(delay, gc.collect)
     timer.daemon = True
     timer.start()
+
+
+def watch_natively(server: Any) -> None:
+    """Let `mkdocs serve` hear of a saved file from the kernel (inotify) instead of polling.
+
+    MkDocs polls every watched folder twice a second: a saved post waits up to 0.5 s to be
+    noticed, and each poll lists every file (1,700 for a site of 1,000 posts) while the
+    rebuild runs. Where the platform has no native watcher, polling stays.
+    """
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    watched = getattr(server, "_watched_paths", None)
+    refs = getattr(server, "_watch_refs", None)
+    observer = getattr(server, "observer", None)
+    if Observer is PollingObserver or not isinstance(observer, PollingObserver):
+        return
+    if not isinstance(watched, dict) or not isinstance(refs, dict) or observer.is_alive():
+        return
+    paths = dict(watched)
+    watched.clear()
+    refs.clear()
+    server.observer = Observer()
+    for path, count in paths.items():
+        for _ in range(count):
+            server.watch(path)
