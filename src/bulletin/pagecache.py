@@ -29,6 +29,7 @@ from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 
 from bulletin.cache import context_digest, stable_repr
+from bulletin.speedups import Memo
 
 OUTPUT = "bulletin_page_output"  # the context key that carries a cached page to the template
 MAX_DEPTH = 12
@@ -71,8 +72,7 @@ class PageCache:
     """Template outputs by context fingerprint; keeps only what the last build used."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, str] = {}
-        self.used: dict[str, str] = {}
+        self.outputs = Memo()
         self.build_digest: bytes | None = None
         self.describer = Describer()
         self.bytecode = MemoryBytecodeCache()  # MkDocs makes a new environment every build
@@ -83,14 +83,12 @@ class PageCache:
     def start_build(self) -> None:
         self.build_digest = None
         self.describer = Describer()
-        self.used = {}
         self.pending = {}
         self.hits = self.misses = 0
 
     def finish_build(self) -> None:
         """Forget outputs this build did not use: the cache is one site's worth at most."""
-        self.entries = self.used
-        self.used = {}
+        self.outputs.next_build()
 
     def lookup(self, context: dict[str, Any], name: str, config: MkDocsConfig, files: Any) -> None:
         """Put the cached output in ``context`` on a hit; remember the key on a miss.
@@ -104,19 +102,18 @@ class PageCache:
         except Uncacheable:
             self.misses += 1
             return
-        output = self.entries.get(key)
+        output = self.outputs.get(key)
         if output is None:
             self.misses += 1
             self.pending[name] = key
             return
         self.hits += 1
-        self.used[key] = output
         context[OUTPUT] = output
 
     def store(self, output: str, name: str) -> None:
         key = self.pending.pop(name, None)
         if key is not None:
-            self.used[key] = output
+            self.outputs.put(key, output)
 
 
 class Describer:
@@ -179,7 +176,7 @@ class Describer:
             if hasattr(value, "__dict__"):
                 self.feed(hasher, _attributes(value), depth + 1, full=False)
         elif isinstance(value, list | tuple):
-            known = self.memo.get(id(value))
+            known = None if full else self.memo.get(id(value))
             if known is not None and known[0] is value:
                 update(known[1])
                 return

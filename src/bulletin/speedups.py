@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any, SupportsIndex
 
 import yaml
@@ -102,13 +102,16 @@ def fast_front_matter() -> None:
 
 
 class Memo:
-    """Results of pure functions of a page, by a digest of their inputs; one build's worth."""
+    """Results by a digest of their inputs, kept from one `mkdocs serve` rebuild to the next.
+
+    Only what the last build used is kept, so a memo holds one site's worth at most.
+    """
 
     def __init__(self) -> None:
-        self.entries: dict[bytes, Any] = {}
-        self.used: dict[bytes, Any] = {}
+        self.entries: dict[Hashable, Any] = {}
+        self.used: dict[Hashable, Any] = {}
 
-    def get(self, key: bytes) -> Any | None:
+    def get(self, key: Hashable) -> Any | None:
         value = self.used.get(key)
         if value is None:
             value = self.entries.get(key)
@@ -116,7 +119,7 @@ class Memo:
                 self.used[key] = value
         return value
 
-    def put(self, key: bytes, value: Any) -> None:
+    def put(self, key: Hashable, value: Any) -> None:
         self.used[key] = value
 
     def next_build(self) -> None:
