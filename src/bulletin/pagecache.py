@@ -15,6 +15,7 @@ value it cannot describe stably makes the page render normally.
 from __future__ import annotations
 
 import hashlib
+import marshal
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -117,24 +118,25 @@ class PageCache:
 
 
 class Describer:
-    """Feeds a stable description of template values into a hash, for one build.
+    """Describes template values as a flat list of tokens, hashed once per page, for one build.
 
     A page another object points to counts by its address and title; those references,
     and lists of them (a list page's posts), are described once per build: the pages do
-    not change while MkDocs renders templates.
+    not change while MkDocs renders templates. Plain values are tokens as they are; every
+    other token is ``bytes`` (a kind, a length, a digest), so no value can pass for one.
     """
 
     def __init__(self) -> None:
         self.memo: dict[int, tuple[Any, bytes]] = {}  # id -> (object kept alive, digest)
 
     def page_key(self, digest: bytes, context: dict[str, Any]) -> str:
-        hasher = hashlib.blake2b(digest, digest_size=20)
+        tokens: list[Any] = []
         for name in sorted(context):
             if name in SKIPPED_CONTEXT or name == OUTPUT:
                 continue
-            self.feed(hasher, name, 0, full=True)
-            self.feed(hasher, context[name], 0, full=True)
-        return hasher.hexdigest()
+            tokens.append(name)
+            self.feed(tokens, context[name], 0, full=True)
+        return hashlib.blake2b(digest + _dump(tokens), digest_size=20).hexdigest()
 
     def build_digest(self, config: MkDocsConfig, files: Any, nav: Navigation | None) -> bytes:
         """What every page's template depends on: configuration, plugins, templates, navigation."""
@@ -150,117 +152,122 @@ class Describer:
                     hasher.update(f"\0{path.relative_to(custom_dir)}\0".encode())
                     hasher.update(path.read_bytes())
         if nav is not None:
-            self.feed(hasher, nav.items, 0, full=False, in_nav=True)
+            tokens: list[Any] = []
+            self.feed(tokens, nav.items, 0, full=False, in_nav=True)
+            hasher.update(_dump(tokens))
         return hasher.digest()
 
     def feed(
-        self, hasher: Any, value: Any, depth: int, *, full: bool, in_nav: bool = False
+        self, out: list[Any], value: Any, depth: int, *, full: bool, in_nav: bool = False
     ) -> None:
-        """Describe ``value`` into ``hasher``; Pages in full only where ``full``."""
+        """Describe ``value`` onto ``out``; Pages in full only where ``full``."""
         if depth > MAX_DEPTH:
             raise Uncacheable(f"nested deeper than {MAX_DEPTH}")
-        update = hasher.update
-        if type(value) is str:  # the commonest value first
-            _feed_text(update, value, b"s")
-        elif value is None or isinstance(value, bool | int | float):
-            update(f"\0{value!r}".encode())
-        elif isinstance(value, str):  # Markup and other kinds of text
-            _feed_text(update, value, type(value).__name__.encode())
-        elif isinstance(value, datetime | date):
-            update(f"\0{type(value).__name__}:{value.isoformat()}".encode())
-        elif isinstance(value, dict):
-            update(f"\0{type(value).__qualname__}{len(value)}".encode())
+        cls = type(value)
+        if cls in PLAIN:
+            out.append(value)
+            return
+        kind = _kind(cls)
+        if kind == "dict":
+            out.append(b"dict %s %d" % (cls.__qualname__.encode(), len(value)))
             for key in sorted(value, key=str):
-                _feed_text(update, str(key), b"k")
-                self.feed(hasher, value[key], depth + 1, full=full)
+                item = value[key]
+                out.append(str(key))
+                if type(item) in PLAIN:
+                    out.append(item)
+                else:
+                    self.feed(out, item, depth + 1, full=full)
             if hasattr(value, "__dict__"):
-                self.feed(hasher, _attributes(value), depth + 1, full=False)
-        elif isinstance(value, list | tuple):
-            known = None if full else self.memo.get(id(value))
-            if known is not None and known[0] is value:
-                update(known[1])
-                return
-            if not full and not in_nav and value and all(_is_page(item) for item in value):
-                update(self._memoised(value, depth))  # e.g. every post of a list page
-                return
-            update(f"\0{type(value).__qualname__}{len(value)}".encode())
+                self.feed(out, _attributes(value), depth + 1, full=False)
+        elif kind == "list":
+            if not full:
+                known = self.memo.get(id(value))
+                if known is not None and known[0] is value:
+                    out += (b"=", known[1])
+                    return
+                if not in_nav and value and all(_is_page(item) for item in value):
+                    out += (b"=", self._memoised(value, depth))  # e.g. every post of a list page
+                    return
+            out.append(b"list %s %d" % (cls.__qualname__.encode(), len(value)))
             for item in value:
-                self.feed(hasher, item, depth + 1, full=full, in_nav=in_nav)
+                if type(item) in PLAIN:
+                    out.append(item)
+                else:
+                    self.feed(out, item, depth + 1, full=full, in_nav=in_nav)
             if hasattr(value, "__dict__"):
-                self.feed(hasher, _attributes(value), depth + 1, full=False)
-        elif isinstance(value, set | frozenset):
-            update(f"\0set{len(value)}".encode())
-            for digest in sorted(self._digest(item, depth + 1) for item in value):
-                update(digest)
-        elif isinstance(value, MkDocsConfig | Navigation):
-            update(f"\0{type(value).__name__}".encode())  # in the build digest
-        elif isinstance(value, Config):
-            self.feed(hasher, dict(value.items()), depth + 1, full=False)
-        elif isinstance(value, BasePlugin):
-            update(f"\0plugin {type(value).__qualname__}".encode())
-            self.feed(hasher, dict(value.config.items()), depth + 1, full=False)
-        elif isinstance(value, Page):
+                self.feed(out, _attributes(value), depth + 1, full=False)
+        elif kind == "page":
             if full:
-                self._feed_reference(hasher, value, depth)
-                self._feed_attributes(hasher, value, depth + 1)
+                self._feed_reference(out, value, depth)
+                self._feed_attributes(out, value, depth + 1)
             elif value.file.page is value:  # a site page (an excerpt is a copy, re-rendered)
-                update(self._memoised(value, depth))
+                out += (b"=", self._memoised(value, depth))
             else:
-                self._feed_reference(hasher, value, depth)
-        elif isinstance(value, File):
-            self.feed(
-                hasher, ("file", value.src_uri, value.dest_uri, value.url), depth + 1, full=False
-            )
-        elif isinstance(value, Section):
-            update(b"\0section")
-            self.feed(hasher, value.title, depth + 1, full=False)
+                self._feed_reference(out, value, depth)
+        elif kind == "text":  # Markup and other kinds of text
+            out += (b"text " + cls.__qualname__.encode(), str(value))
+        elif kind == "number":  # an IntEnum, say
+            out += (b"number " + cls.__qualname__.encode(), repr(value))
+        elif kind == "date":
+            out += (b"date " + cls.__name__.encode(), value.isoformat())
+        elif kind == "set":
+            out.append(b"set %d" % len(value))
+            out += sorted(self._digest(item, depth + 1) for item in value)
+        elif kind == "build":
+            out.append(b"in the build digest " + cls.__name__.encode())
+        elif kind == "config":
+            self.feed(out, dict(value.items()), depth + 1, full=False)
+        elif kind == "plugin":
+            out.append(b"plugin " + cls.__qualname__.encode())
+            self.feed(out, dict(value.config.items()), depth + 1, full=False)
+        elif kind == "file":
+            out += (b"file", value.src_uri, value.dest_uri, value.url)
+        elif kind == "section":
+            out.append(b"section")
+            self.feed(out, value.title, depth + 1, full=False)
             if in_nav:
-                self.feed(hasher, value.children, depth + 1, full=False, in_nav=True)
+                self.feed(out, value.children, depth + 1, full=False, in_nav=True)
             else:
-                self.feed(hasher, _ancestry(value), depth + 1, full=False)
-        elif isinstance(value, Link):
-            self.feed(
-                hasher,
-                ("link", type(value).__name__, value.title, value.url),
-                depth + 1,
-                full=False,
-            )
-        elif isinstance(value, type):
-            update(f"\0class {value.__module__}.{value.__qualname__}".encode())
+                self.feed(out, _ancestry(value), depth + 1, full=False)
+        elif kind == "link":
+            out.append(b"link " + cls.__name__.encode())
+            self.feed(out, (value.title, value.url), depth + 1, full=False)
+        elif kind == "class":
+            out.append(f"class {value.__module__}.{value.__qualname__}".encode())
         elif callable(value) and hasattr(value, "__code__"):
-            update(f"\0function {value.__module__}.{value.__qualname__}".encode())
+            out.append(f"function {value.__module__}.{value.__qualname__}".encode())
             cells = [cell.cell_contents for cell in value.__closure__ or ()]
-            self.feed(hasher, cells, depth + 1, full=False)
-            self.feed(hasher, list(value.__defaults__ or ()), depth + 1, full=False)
+            self.feed(out, cells, depth + 1, full=False)
+            self.feed(out, list(value.__defaults__ or ()), depth + 1, full=False)
         elif hasattr(value, "__dict__"):
-            update(f"\0object {type(value).__module__}.{type(value).__qualname__}".encode())
-            self.feed(hasher, _attributes(value), depth + 1, full=False)
+            out.append(f"object {cls.__module__}.{cls.__qualname__}".encode())
+            self.feed(out, _attributes(value), depth + 1, full=False)
         else:
             text = repr(value)
             if " at 0x" in text or text.startswith("<"):
-                raise Uncacheable(f"no stable description of {type(value).__qualname__}")
-            update(f"\0{type(value).__qualname__}:{text}".encode("utf-8", "surrogatepass"))
+                raise Uncacheable(f"no stable description of {cls.__qualname__}")
+            out += (b"repr " + cls.__qualname__.encode(), text)
 
-    def _feed_reference(self, hasher: Any, page: Page, depth: int) -> None:
-        hasher.update(f"\0page {type(page).__qualname__}".encode())
+    def _feed_reference(self, out: list[Any], page: Page, depth: int) -> None:
+        out.append(b"page " + type(page).__qualname__.encode())
         try:
             title = page.title
         except AttributeError:  # an excerpt not rendered yet
             title = None
-        self.feed(hasher, (page.url, title), depth + 1, full=False)
+        self.feed(out, (page.url, title), depth + 1, full=False)
 
-    def _feed_attributes(self, hasher: Any, page: Page, depth: int) -> None:
+    def _feed_attributes(self, out: list[Any], page: Page, depth: int) -> None:
         """A page's data. Its dictionaries, lists and settings (front matter, authors,
         categories), which its excerpts share, are described once per build."""
         attributes = _attributes(page)
-        hasher.update(f"\0attributes{len(attributes)}".encode())
+        out.append(b"attributes %d" % len(attributes))
         for key in sorted(attributes):
             item = attributes[key]
-            _feed_text(hasher.update, key, b"k")
-            if isinstance(item, dict | list | Config) and not isinstance(item, MkDocsConfig):
-                hasher.update(self._memoised(item, depth))
+            out.append(key)
+            if _kind(type(item)) in ("dict", "list", "config"):
+                out += (b"=", self._memoised(item, depth))
             else:
-                self.feed(hasher, item, depth, full=False)
+                self.feed(out, item, depth, full=False)
 
     def _memoised(self, value: Any, depth: int) -> bytes:
         """The digest of a page reference, a list of pages or a page's container, once per
@@ -269,28 +276,61 @@ class Describer:
         known = self.memo.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        hasher = hashlib.blake2b(digest_size=20)
+        tokens: list[Any] = []
         if isinstance(value, Page):
-            self._feed_reference(hasher, value, depth)
+            self._feed_reference(tokens, value, depth)
         elif isinstance(value, list | tuple) and value and all(_is_page(item) for item in value):
-            hasher.update(f"\0pages{len(value)}".encode())
-            for item in value:
-                hasher.update(self._memoised(item, depth + 1))
+            tokens.append(b"pages %d" % len(value))
+            tokens += (self._memoised(item, depth + 1) for item in value)
         else:
-            self.feed(hasher, value, depth, full=False)
-        digest = hasher.digest()
+            self.feed(tokens, value, depth, full=False)
+        digest = _hash(tokens)
         self.memo[id(value)] = (value, digest)
         return digest
 
     def _digest(self, value: Any, depth: int) -> bytes:
-        hasher = hashlib.blake2b(digest_size=20)
-        self.feed(hasher, value, depth, full=False)
-        return hasher.digest()
+        tokens: list[Any] = []
+        self.feed(tokens, value, depth, full=False)
+        return _hash(tokens)
 
 
-def _feed_text(update: Any, text: str, kind: bytes) -> None:
-    encoded = text.encode("utf-8", "surrogatepass")
-    update(b"\0%s%d:%s" % (kind, len(encoded), encoded))
+PLAIN = frozenset({str, int, float, bool, type(None)})  # tokens as they are
+KINDS: dict[type, str] = {}  # the kind of each class met, found once
+
+
+def _kind(cls: type) -> str:
+    """How :meth:`Describer.feed` describes instances of ``cls``; remembered in KINDS."""
+    known = KINDS.get(cls)
+    if known is not None:
+        return known
+    kinds: list[tuple[Any, str]] = [
+        (str, "text"),
+        (bool | int | float, "number"),
+        (datetime | date, "date"),
+        (dict, "dict"),
+        (list | tuple, "list"),
+        (set | frozenset, "set"),
+        (MkDocsConfig | Navigation, "build"),
+        (Config, "config"),
+        (BasePlugin, "plugin"),
+        (Page, "page"),
+        (File, "file"),
+        (Section, "section"),
+        (Link, "link"),
+        (type, "class"),
+    ]
+    kind = next((name for base, name in kinds if issubclass(cls, base)), "other")
+    KINDS[cls] = kind
+    return kind
+
+
+def _dump(tokens: list[Any]) -> bytes:
+    # marshal version 0 writes equal values as equal bytes: no references, no interning
+    return marshal.dumps(tokens, 0)
+
+
+def _hash(tokens: list[Any]) -> bytes:
+    return hashlib.blake2b(_dump(tokens), digest_size=20).digest()
 
 
 def _is_page(value: Any) -> bool:
