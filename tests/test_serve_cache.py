@@ -155,3 +155,63 @@ def test_unchanged_rebuild_reuses_every_page(tmp_path: Path) -> None:
     assert "Reused 0 of" in reused[0]
     total = reused[1].split(" of ")[1].split()[0]
     assert f"Reused {total} of {total} finished pages" in reused[1]
+
+
+def test_problems_are_reported_at_every_rebuild_until_mended(tmp_path: Path) -> None:
+    """Posts whose files have not changed keep their last result, their problems included;
+    a change to the settings they are checked against (the authors) checks them again."""
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "out"
+    broken = site / POSTS / "priorities-in-practice-february.md"
+    steps: list[tuple[str, Callable[[], None] | None]] = [
+        ("first", None),
+        ("typo", lambda: replace_in(broken, "authors: [alison]", "authors: [alisn]")),
+        ("typo-again", None),
+        (
+            "chair-removed",
+            lambda: replace_in(site / "content/authors.yml", "  richard:", "  rich:"),
+        ),
+        (
+            "chair-restored",
+            lambda: replace_in(site / "content/authors.yml", "  rich:", "  richard:"),
+        ),
+        ("mended", lambda: replace_in(broken, "authors: [alisn]", "authors: [alison]")),
+    ]
+    server = _serve_builds(site, out, [name for name, _ in steps])
+    answers = []
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        for name, edit in steps:
+            if edit is not None:
+                edit()
+            server.stdin.write(f"{name}\n")
+            server.stdin.flush()
+            answers.append(server.stdout.readline().strip())
+    finally:
+        stderr = server.communicate(timeout=60)[1]
+    assert server.returncode == 0, stderr[-3000:]
+    assert answers == [
+        "first",
+        "typo failed",
+        "typo-again failed",
+        "chair-removed failed",
+        "chair-restored failed",
+        "mended",
+    ], stderr[-3000:]
+
+    def errors(name: str) -> str:
+        return (out / f"{name}.errors").read_text(encoding="utf-8")
+
+    typo = "content/posts/priorities-in-practice-february.md:4: authors: unknown author 'alisn'"
+    for name in ("typo", "typo-again", "chair-removed", "chair-restored"):
+        assert typo in errors(name), errors(name)
+    assert errors("typo") == errors("typo-again")
+    assert "scrutiny-that-makes-a-difference.md" not in errors("typo")
+    assert (
+        "content/posts/scrutiny-that-makes-a-difference.md:4: authors: unknown author "
+        "'richard'" in errors("chair-removed")
+    ), errors("chair-removed")
+    assert errors("chair-restored") == errors("typo")
+    warm = snapshot(out / "mended")
+    cold = snapshot(_cold_build(site, out, "mended"))
+    assert warm == cold

@@ -122,7 +122,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         speedups.lazy_excerpt_parsers()
         serving = command == "serve"
         self.page_cache = PageCache() if serving else None
-        self.memos = {name: speedups.Memo() for name in ("readtime", "search", "email")}
+        names = ("readtime", "search", "email", "posts")
+        self.memos = {name: speedups.Memo() for name in names}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
             speedups.collect_between_rebuilds()
@@ -133,7 +134,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings = {}
         self.sources = sources_from_config(config, self.config)
         try:
-            self.site = load_site(self.sources, now=publication_time())
+            memo = self.memos["posts"] if self.command == "serve" else None
+            self.site = load_site(self.sources, now=publication_time(), memo=memo)
         except ContentError as error:
             raise PluginError(error.report()) from None
         self.abbreviations = glossary.abbreviation_markdown(self.site.glossary)

@@ -7,6 +7,7 @@ nothing is written until this module has accepted the whole site.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from babel.dates import format_date
 from frontmatter.default_handlers import YAMLHandler
 
 from bulletin import yamlsafe
+from bulletin.cache import stable_repr
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
-from bulletin.fees import load_fees
+from bulletin.fees import FeeSchedule, load_fees
 from bulletin.fences import lines_outside_fences
 from bulletin.glossary import load_glossary
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
+from bulletin.speedups import Memo, digest
 
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 BOOL = "tag:yaml.org,2002:bool"
@@ -61,8 +64,12 @@ class FrontMatter:
         return node.start_mark.line + self.first_line
 
 
-def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
-    """Read and validate authors, posts and newsletters; raise ContentError listing every problem."""
+def load_site(sources: SiteSources, now: datetime | None = None, memo: Memo | None = None) -> Site:
+    """Read and validate authors, posts and newsletters; raise ContentError listing every problem.
+
+    With a ``memo`` (under `bulletin serve`), a post whose file and settings are as they were
+    at the last rebuild keeps that rebuild's result and problems.
+    """
     problems: list[Problem] = []
     warnings: list[str] = []
     authors = load_authors(sources, problems)
@@ -81,14 +88,23 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
         except ContentError as error:
             problems.extend(error.problems)
     posts: list[Post] = []
+    settings = stable_repr((sources, authors, fees)) if memo is not None else ""
     for path, src_uri, is_newsletter in _post_files(sources):
-        post = load_post(path, src_uri, is_newsletter, sources, authors, problems, warnings)
-        if post is not None:
-            posts.append(post)
-            if fees:
-                problems += check_fee_markers(post.body, fees, post.path, post.body_line)
-            if not sources.raw_html:
-                _check_raw_html(post.path, post.body, post.body_line, problems)
+        key = _memo_key(path, src_uri, is_newsletter, settings) if memo is not None else None
+        found = memo.get(key) if memo is not None and key is not None else None
+        if found is None:
+            before = len(problems), len(warnings)
+            post = _load_checked_post(
+                path, src_uri, is_newsletter, sources, authors, fees, problems, warnings
+            )
+            found = (post, problems[before[0] :], warnings[before[1] :])
+            if memo is not None and key is not None:
+                memo.put(key, found)
+        else:
+            problems += found[1]
+            warnings += found[2]
+        if found[0] is not None:
+            posts.append(found[0])
     for path in sorted(sources.docs_dir.rglob("*.md")):
         if not _is_post_path(path, sources):
             text = _check_page(path, sources, problems)
@@ -108,6 +124,36 @@ def load_site(sources: SiteSources, now: datetime | None = None) -> Site:
         fees=fees,
         glossary=glossary,
     )
+
+
+def _load_checked_post(
+    path: Path,
+    src_uri: str,
+    is_newsletter: bool,
+    sources: SiteSources,
+    authors: dict[str, Author],
+    fees: tuple[FeeSchedule, ...],
+    problems: list[Problem],
+    warnings: list[str],
+) -> Post | None:
+    post = load_post(path, src_uri, is_newsletter, sources, authors, problems, warnings)
+    if post is not None:
+        if fees:
+            problems += check_fee_markers(post.body, fees, post.path, post.body_line)
+        if not sources.raw_html:
+            _check_raw_html(post.path, post.body, post.body_line, problems)
+    return post
+
+
+def _memo_key(path: Path, src_uri: str, is_newsletter: bool, settings: str) -> bytes | None:
+    """What a post's result depends on: its file's bytes, its place and the site's settings."""
+    try:
+        data = path.read_bytes()
+    except OSError:  # gone since it was listed: load_post reports it
+        return None
+    hasher = hashlib.blake2b(data, digest_size=20)
+    hasher.update(digest(str(path), src_uri, str(is_newsletter), settings))
+    return hasher.digest()
 
 
 def _post_files(sources: SiteSources) -> Iterator[tuple[Path, str, bool]]:
