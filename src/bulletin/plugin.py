@@ -364,6 +364,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         env.globals["bulletin_nav_cache"] = {}  # navigation HTML shared by posts, this build
         self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
+        speedups.index_blog_views(_blog_plugin(config))
         if self.page_cache is not None:
             self.files = files
             self.page_cache.start_build()
