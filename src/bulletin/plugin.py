@@ -122,10 +122,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         speedups.lazy_excerpt_parsers()
         serving = command == "serve"
         self.page_cache = PageCache() if serving else None
-        names = ("readtime", "search", "email", "posts")
+        names = ("readtime", "search", "email", "posts", "front matter")
         self.memos = {name: speedups.Memo() for name in names}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
+            speedups.memoise_front_matter(self.memos["front matter"])
             speedups.collect_between_rebuilds()
 
     @event_priority(100)

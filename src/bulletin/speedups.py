@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import pickle
 import threading
 from collections.abc import Hashable, Iterable
 from typing import Any, SupportsIndex
@@ -119,6 +120,45 @@ def fast_front_matter() -> None:
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None and getattr(structure, "SafeLoader", None) is yaml.SafeLoader:
         structure.SafeLoader = fast
+
+
+def memoise_front_matter(memo: Memo) -> None:
+    """Under `mkdocs serve`: Material parses each distinct post front matter once.
+
+    Material reads every post's front matter again at each rebuild; the memo keeps each
+    parsed mapping pickled, so every post still gets a mapping of its own to change.
+    """
+    from material.plugins.blog import structure
+
+    current = structure.SafeLoader
+    if getattr(current, "bulletin_memo", None) is memo:
+        return
+    base = getattr(current, "bulletin_base", current)
+
+    class MemoisedLoader:  # the part of a PyYAML loader that yaml.load() uses
+        bulletin_memo = memo
+        bulletin_base = base
+
+        def __init__(self, stream: str) -> None:
+            self.stream = stream
+
+        def get_single_data(self) -> Any:
+            key = ("front matter", self.stream)
+            pickled = memo.get(key)
+            if pickled is None:
+                loader = base(self.stream)
+                try:
+                    value = loader.get_single_data()
+                finally:
+                    loader.dispose()
+                pickled = pickle.dumps(value)
+                memo.put(key, pickled)
+            return pickle.loads(pickled)
+
+        def dispose(self) -> None:
+            pass
+
+    structure.SafeLoader = MemoisedLoader
 
 
 class Memo:
