@@ -31,6 +31,7 @@ from pymdownx.slugs import slugify
 from bulletin.errors import ContentError, Problem
 from bulletin.feedhtml import absolutize_and_clean, find_relative_urls
 from bulletin.model import LONDON, Post, Site
+from bulletin.speedups import Memo, digest
 
 __all__ = [
     "FeedLink",
@@ -132,13 +133,18 @@ def feed_links(
 
 
 def render_feeds(
-    site: Site, html_by_url: dict[str, str], settings: FeedSettings, now: datetime
+    site: Site,
+    html_by_url: dict[str, str],
+    settings: FeedSettings,
+    now: datetime,
+    memo: Memo | None = None,
 ) -> dict[str, bytes]:
     """Return every feed file and stylesheet, keyed by path relative to the site root.
 
     Drafts and posts dated after ``now`` are left out. ``html_by_url`` maps each
     ``Post.url`` to the post's HTML as Material rendered it. Raises ContentError
-    naming the post if any link in a feed would stay relative.
+    naming the post if any link in a feed would stay relative. A ``memo`` (under
+    `bulletin serve`) keeps each post's cleaned HTML from one rebuild to the next.
     """
     if now.tzinfo is None:
         raise ValueError("render_feeds: now must be timezone-aware")
@@ -149,7 +155,11 @@ def render_feeds(
     )
     feeds = list(_scopes(site, posts, settings))
     content = _item_content(
-        site, {post.url: post for feed in feeds for post in feed.posts}, html_by_url, settings
+        site,
+        {post.url: post for feed in feeds for post in feed.posts},
+        html_by_url,
+        settings,
+        memo,
     )
     fallback_updated = max((_modified(post) for post in posts), default=now)
     files: dict[str, bytes] = {}
@@ -209,7 +219,11 @@ class _Item:
 
 
 def _item_content(
-    site: Site, posts: dict[str, Post], html_by_url: dict[str, str], settings: FeedSettings
+    site: Site,
+    posts: dict[str, Post],
+    html_by_url: dict[str, str],
+    settings: FeedSettings,
+    memo: Memo | None,
 ) -> dict[str, _Item]:
     """Clean each post's HTML once; fail the build on a post whose links stay relative."""
     missing = sorted(url for url in posts if url not in html_by_url)
@@ -219,7 +233,14 @@ def _item_content(
     problems: list[Problem] = []
     for url, post in sorted(posts.items()):
         permalink = settings.site_url + post.url
-        html = absolutize_and_clean(html_by_url[url], permalink)
+        key = digest("feed item", html_by_url[url], permalink) if memo is not None else None
+        cleaned = memo.get(key) if memo is not None else None
+        if cleaned is None:
+            html = absolutize_and_clean(html_by_url[url], permalink)
+            cleaned = html, tuple(find_relative_urls(html))
+            if memo is not None:
+                memo.put(key, cleaned)
+        html, relative = cleaned
         problems.extend(
             Problem(
                 post.path,
@@ -228,7 +249,7 @@ def _item_content(
                 f"link {bad!r} would be relative in the feeds; "
                 "write it as a path to a page or file of the site, or a full https:// address",
             )
-            for bad in find_relative_urls(html)
+            for bad in relative
         )
         names = tuple(_author_name(site, key) for key in post.authors)
         items[url] = _Item(permalink, html, names)

@@ -122,7 +122,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         speedups.lazy_excerpt_parsers()
         serving = command == "serve"
         self.page_cache = PageCache() if serving else None
-        names = ("readtime", "search", "email", "posts", "front matter")
+        names = ("readtime", "search", "email", "posts", "front matter", "feed items")
         self.memos = {name: speedups.Memo() for name in names}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
@@ -386,7 +386,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.progress.finish()
         started = time.perf_counter()
         written = feeds.render_feeds(
-            self.site, self.html_by_url, self.feed_settings, self.site.now or datetime.now(LONDON)
+            self.site,
+            self.html_by_url,
+            self.feed_settings,
+            self.site.now or datetime.now(LONDON),
+            memo=self.memos["feed items"] if self.command == "serve" else None,
         )
         write_files(Path(config.site_dir), written)
         self.timings["feeds"] = time.perf_counter() - started
