@@ -23,8 +23,6 @@ import yaml
 from markdown import Markdown
 from markdown.util import Registry
 
-from bulletin.cache import stable_repr
-
 
 class PostList(list):
     """Material's list of posts, answering ``page in posts`` from an index of files.
@@ -226,13 +224,10 @@ def memoise_search(search: Any, memo: Memo) -> None:
     add = index.add_entry_from_context
 
     def add_entry(page: Any) -> None:
+        # Front matter is plain data, so its repr says all of it (an object's address
+        # would only make the key miss).
         key = digest(
-            "search",
-            page.url,
-            str(page.title),
-            page.content or "",
-            stable_repr(page.meta),
-            stable_repr(_toc(page.toc)),
+            "search", page.url, str(page.title), page.content or "", repr(page.meta), _toc(page.toc)
         )
 
         entries = memo.get(key)
@@ -246,8 +241,12 @@ def memoise_search(search: Any, memo: Memo) -> None:
     index.add_entry_from_context = add_entry
 
 
-def _toc(toc: Any) -> list[Any]:
-    return [(item.id, item.title, item.url, item.level, _toc(item.children)) for item in toc]
+def _toc(toc: Any) -> str:
+    return repr(_toc_items(toc))
+
+
+def _toc_items(toc: Any) -> list[Any]:
+    return [(item.id, item.title, item.url, item.level, _toc_items(item.children)) for item in toc]
 
 
 class LazyMarkdown:
