@@ -4,8 +4,11 @@ rebuilds. Whatever the author edits, the preview must be exactly what a fresh bu
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,3 +218,48 @@ def test_problems_are_reported_at_every_rebuild_until_mended(tmp_path: Path) -> 
     warm = snapshot(out / "mended")
     cold = snapshot(_cold_build(site, out, "mended"))
     assert warm == cold
+
+
+def test_bulletin_serve_rebuilds_once_per_save(tmp_path: Path) -> None:
+    """The real server: reading the sources during a build is not a change, so an idle
+    preview stays idle; a save rebuilds once, and the page then shows the edit."""
+    site = copy_site(tmp_path / "site")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path / "serve.log"
+
+    def log() -> str:
+        return log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(builds: int, deadline: float = 120) -> None:
+        stop = time.monotonic() + deadline
+        while log().count("Documentation built in") < builds:
+            assert server.poll() is None, log()[-3000:]
+            assert time.monotonic() < stop, log()[-3000:]
+            time.sleep(0.1)
+
+    with log_path.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bulletin.cli", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=site,
+            env=BUILD_ENV,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(1)
+            time.sleep(4)  # an idle preview: several builds' time, were it to loop
+            assert log().count("Documentation built in") == 1, log()[-3000:]
+            assert "Detected file changes" not in log()
+            post = site / POSTS / "priorities-in-practice-february.md"
+            post.write_text(post.read_text(encoding="utf-8") + "\nSaved while previewing.\n")
+            wait_for(2)
+            time.sleep(4)
+            assert log().count("Documentation built in") == 2, log()[-3000:]
+            url = f"http://127.0.0.1:{port}/2024/02/priorities-in-practice-february/"
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert "Saved while previewing." in response.read().decode("utf-8")
+        finally:
+            server.terminate()
+            server.wait(timeout=60)

@@ -316,9 +316,29 @@ def watch_natively(server: Any) -> None:
     MkDocs polls every watched folder twice a second: a saved post waits up to 0.5 s to be
     noticed, and each poll lists every file (1,700 for a site of 1,000 posts) while the
     rebuild runs. Where the platform has no native watcher, polling stays.
+
+    Only changes are watched: inotify also reports each file opened and closed unchanged,
+    and every build reads every source, so those would start a rebuild after each build.
     """
+    from watchdog import events
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
+
+    changes: list[type[events.FileSystemEvent]] = [
+        events.FileCreatedEvent,
+        events.FileModifiedEvent,
+        events.FileClosedEvent,  # closed after writing
+        events.FileMovedEvent,
+        events.FileDeletedEvent,
+        events.DirCreatedEvent,
+        events.DirMovedEvent,
+        events.DirDeletedEvent,
+    ]
+
+    class ChangeObserver(Observer):  # type: ignore[misc,valid-type]
+        def schedule(self, handler: Any, path: Any, **options: Any) -> Any:
+            options["event_filter"] = options.get("event_filter") or changes
+            return super().schedule(handler, path, **options)
 
     watched = getattr(server, "_watched_paths", None)
     refs = getattr(server, "_watch_refs", None)
@@ -330,7 +350,7 @@ def watch_natively(server: Any) -> None:
     paths = dict(watched)
     watched.clear()
     refs.clear()
-    server.observer = Observer()
+    server.observer = ChangeObserver()
     for path, count in paths.items():
         for _ in range(count):
             server.watch(path)
