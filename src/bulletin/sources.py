@@ -88,7 +88,7 @@ def load_site(sources: SiteSources, now: datetime | None = None, memo: Memo | No
         except ContentError as error:
             problems.extend(error.problems)
     posts: list[Post] = []
-    settings = stable_repr((sources, authors, fees)) if memo is not None else ""
+    settings = digest(stable_repr((sources, authors, fees))) if memo is not None else b""
     for path, src_uri, is_newsletter in _post_files(sources):
         key = _memo_key(path, src_uri, is_newsletter, settings) if memo is not None else None
         found = memo.get(key) if memo is not None and key is not None else None
@@ -145,14 +145,14 @@ def _load_checked_post(
     return post
 
 
-def _memo_key(path: Path, src_uri: str, is_newsletter: bool, settings: str) -> bytes | None:
+def _memo_key(path: Path, src_uri: str, is_newsletter: bool, settings: bytes) -> bytes | None:
     """What a post's result depends on: its file's bytes, its place and the site's settings."""
     try:
         data = path.read_bytes()
     except OSError:  # gone since it was listed: load_post reports it
         return None
     hasher = hashlib.blake2b(data, digest_size=20)
-    hasher.update(digest(str(path), src_uri, str(is_newsletter), settings))
+    hasher.update(digest(str(path), src_uri, str(is_newsletter)) + settings)
     return hasher.digest()
 
 
