@@ -239,9 +239,16 @@ class Describer:
             cells = [cell.cell_contents for cell in value.__closure__ or ()]
             self.feed(out, cells, depth + 1, full=False)
             self.feed(out, list(value.__defaults__ or ()), depth + 1, full=False)
-        elif hasattr(value, "__dict__"):
-            out.append(f"object {cls.__module__}.{cls.__qualname__}".encode())
-            self.feed(out, _attributes(value), depth + 1, full=False)
+        elif hasattr(value, "__dict__"):  # a table of contents, its links...
+            attributes = _attributes(value)
+            out.append(f"object {cls.__module__}.{cls.__qualname__} {len(attributes)}".encode())
+            for key in sorted(attributes):
+                item = attributes[key]
+                out.append(key)
+                if type(item) in PLAIN:
+                    out.append(item)
+                else:
+                    self.feed(out, item, depth + 1, full=False)
         else:
             text = repr(value)
             if " at 0x" in text or text.startswith("<"):
@@ -264,7 +271,9 @@ class Describer:
         for key in sorted(attributes):
             item = attributes[key]
             out.append(key)
-            if _kind(type(item)) in ("dict", "list", "config"):
+            if type(item) in PLAIN:
+                out.append(item)
+            elif _kind(type(item)) in ("dict", "list", "config"):
                 out += (b"=", self._memoised(item, depth))
             else:
                 self.feed(out, item, depth, full=False)
