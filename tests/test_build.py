@@ -242,3 +242,37 @@ def test_a_warm_build_from_the_render_cache_gives_the_same_site(scratch_site: Pa
     (fresh / "content/fees.yml").write_bytes(fees.read_bytes())
     assert run_bulletin(fresh, "build").returncode == 0
     assert snapshot(fresh / "build") == snapshot(scratch_site / "build")
+
+
+def test_search_still_drops_what_an_author_excludes(scratch_site: Path) -> None:
+    """bulletin lets Material's search skip its attribute scan on pages with no
+    ``data-search-`` attribute; on a page with one, Material's handler runs as ever."""
+    post = scratch_site / "content/posts/summer-learning-from-reviews.md"
+    post.write_text(
+        post.read_text("utf-8")
+        + '\nA paragraph kept out of search.\n{ data-search-exclude="yes" }\n',
+        "utf-8",
+    )
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    site = scratch_site / "build/site"
+    page = (site / "2024/07/summer-learning-from-reviews/index.html").read_text("utf-8")
+    assert "A paragraph kept out of search." in page
+    assert "data-search-exclude" not in page
+    index = (site / "search/search_index.json").read_text("utf-8")
+    assert "kept out of search" not in index
+    assert "Summer" in index
+
+
+def test_the_search_scan_is_skipped_with_this_material(tmp_path: Path) -> None:
+    """If Material's search handler changes shape, the speed-up stops: say so here."""
+    from material.plugins.search.plugin import SearchPlugin
+    from mkdocs.config import load_config
+
+    site = copy_site(tmp_path / "site")
+    config = load_config(config_file=str(site / "mkdocs.yml"))
+    config.plugins.on_startup(command="build", dirty=False)
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    handlers = config.plugins.events["page_context"]
+    assert not [h for h in handlers if getattr(h, "__func__", None) is SearchPlugin.on_page_context]
+    assert any(h.__qualname__.startswith("_scan_only_if_needed") for h in handlers)

@@ -213,6 +213,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.progress = Progress()
+        speedups.skip_needless_search_scans(config.plugins)
         if self.command == "serve":
             for plugin in config.plugins.values():
                 if type(plugin).__module__.startswith("material.plugins.search"):
