@@ -175,6 +175,8 @@ class Describer:
                 out.append(str(key))
                 if type(item) in PLAIN:
                     out.append(item)
+                elif type(item) is list and not item:  # a heading's children, mostly
+                    out.append(EMPTY_LIST)
                 else:
                     self.feed(out, item, depth + 1, full=full)
             if hasattr(value, "__dict__"):
@@ -192,6 +194,8 @@ class Describer:
             for item in value:
                 if type(item) in PLAIN:
                     out.append(item)
+                elif type(item) is list and not item:  # a heading's children, mostly
+                    out.append(EMPTY_LIST)
                 else:
                     self.feed(out, item, depth + 1, full=full, in_nav=in_nav)
             if hasattr(value, "__dict__"):
@@ -247,6 +251,8 @@ class Describer:
                 out.append(key)
                 if type(item) in PLAIN:
                     out.append(item)
+                elif type(item) is list and not item:  # a heading's children, mostly
+                    out.append(EMPTY_LIST)
                 else:
                     self.feed(out, item, depth + 1, full=False)
         else:
@@ -304,6 +310,7 @@ class Describer:
 
 
 PLAIN = frozenset({str, int, float, bool, type(None)})  # tokens as they are
+EMPTY_LIST = b"list list 0"
 KINDS: dict[type, str] = {}  # the kind of each class met, found once
 
 
