@@ -123,7 +123,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         serving = command == "serve"
         self.page_cache = PageCache() if serving else None
         names = ("readtime", "search", "email", "posts", "front matter", "feed items")
-        self.memos = {name: speedups.Memo() for name in names}
+        self.memos = {name: speedups.Memo() for name in names} if serving else {}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
             speedups.memoise_front_matter(self.memos["front matter"])
@@ -135,8 +135,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.timings = {}
         self.sources = sources_from_config(config, self.config)
         try:
-            memo = self.memos["posts"] if self.command == "serve" else None
-            self.site = load_site(self.sources, now=publication_time(), memo=memo)
+            self.site = load_site(
+                self.sources, now=publication_time(), memo=self.memos.get("posts")
+            )
         except ContentError as error:
             raise PluginError(error.report()) from None
         self.abbreviations = glossary.abbreviation_markdown(self.site.glossary)
@@ -391,7 +392,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.html_by_url,
             self.feed_settings,
             self.site.now or datetime.now(LONDON),
-            memo=self.memos["feed items"] if self.command == "serve" else None,
+            memo=self.memos.get("feed items"),
         )
         write_files(Path(config.site_dir), written)
         self.timings["feeds"] = time.perf_counter() - started
