@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -170,15 +171,7 @@ class Describer:
         kind = _kind(cls)
         if kind == "dict":
             out.append(b"dict %s %d" % (cls.__qualname__.encode(), len(value)))
-            for key in sorted(value, key=str):
-                item = value[key]
-                out.append(str(key))
-                if type(item) in PLAIN:
-                    out.append(item)
-                elif type(item) is list and not item:  # a heading's children, mostly
-                    out.append(EMPTY_LIST)
-                else:
-                    self.feed(out, item, depth + 1, full=full)
+            self._feed_each(out, _keyed(value, sorted(value, key=str)), depth + 1, full)
             if hasattr(value, "__dict__"):
                 self.feed(out, _attributes(value), depth + 1, full=False)
         elif kind == "list":
@@ -191,13 +184,7 @@ class Describer:
                     out += (b"=", self._memoised(value, depth))  # e.g. every post of a list page
                     return
             out.append(b"list %s %d" % (cls.__qualname__.encode(), len(value)))
-            for item in value:
-                if type(item) in PLAIN:
-                    out.append(item)
-                elif type(item) is list and not item:  # a heading's children, mostly
-                    out.append(EMPTY_LIST)
-                else:
-                    self.feed(out, item, depth + 1, full=full, in_nav=in_nav)
+            self._feed_each(out, value, depth + 1, full, in_nav)
             if hasattr(value, "__dict__"):
                 self.feed(out, _attributes(value), depth + 1, full=False)
         elif kind == "page":
@@ -246,20 +233,24 @@ class Describer:
         elif hasattr(value, "__dict__"):  # a table of contents, its links...
             attributes = _attributes(value)
             out.append(f"object {cls.__module__}.{cls.__qualname__} {len(attributes)}".encode())
-            for key in sorted(attributes):
-                item = attributes[key]
-                out.append(key)
-                if type(item) in PLAIN:
-                    out.append(item)
-                elif type(item) is list and not item:  # a heading's children, mostly
-                    out.append(EMPTY_LIST)
-                else:
-                    self.feed(out, item, depth + 1, full=False)
+            self._feed_each(out, _keyed(attributes, sorted(attributes)), depth + 1, False)
         else:
             text = repr(value)
             if " at 0x" in text or text.startswith("<"):
                 raise Uncacheable(f"no stable description of {cls.__qualname__}")
             out += (b"repr " + cls.__qualname__.encode(), text)
+
+    def _feed_each(
+        self, out: list[Any], items: Iterable[Any], depth: int, full: bool, in_nav: bool = False
+    ) -> None:
+        """Describe each item; plain values and empty lists, most of them, in place."""
+        for item in items:
+            if type(item) in PLAIN:
+                out.append(item)
+            elif type(item) is list and not item:  # a heading's children, mostly
+                out.append(EMPTY_LIST)
+            else:
+                self.feed(out, item, depth, full=full, in_nav=in_nav)
 
     def _feed_reference(self, out: list[Any], page: Page, depth: int) -> None:
         out.append(b"page " + type(page).__qualname__.encode())
@@ -347,6 +338,11 @@ def _dump(tokens: list[Any]) -> bytes:
 
 def _hash(tokens: list[Any]) -> bytes:
     return hashlib.blake2b(_dump(tokens), digest_size=20).digest()
+
+
+def _keyed(mapping: Any, keys: list[Any]) -> list[Any]:
+    """Each key (as text) followed by its value."""
+    return [part for key in keys for part in (str(key), mapping[key])]
 
 
 def _is_page(value: Any) -> bool:
