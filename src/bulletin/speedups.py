@@ -227,7 +227,12 @@ def memoise_search(search: Any, memo: Memo) -> None:
         # Front matter is plain data, so its repr says all of it (an object's address
         # would only make the key miss).
         key = digest(
-            "search", page.url, str(page.title), page.content or "", repr(page.meta), _toc(page.toc)
+            "search",
+            page.url,
+            str(page.title),
+            page.content or "",
+            repr(page.meta),
+            repr(_toc(page.toc)),
         )
 
         entries = memo.get(key)
@@ -283,12 +288,8 @@ def _scan_only_if_needed(method: Any) -> Any:
     return on_page_context
 
 
-def _toc(toc: Any) -> str:
-    return repr(_toc_items(toc))
-
-
-def _toc_items(toc: Any) -> list[Any]:
-    return [(item.id, item.title, item.url, item.level, _toc_items(item.children)) for item in toc]
+def _toc(toc: Any) -> list[Any]:
+    return [(item.id, item.title, item.url, item.level, _toc(item.children)) for item in toc]
 
 
 class LazyMarkdown:
