@@ -96,8 +96,9 @@ def test_both_sites_have_the_same_pages_and_ours_validates(
 
 def test_the_script_runs_at_a_tiny_n(tmp_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    options = ["--posts", "3", "--repeat", "2", "--preview", "--keep", str(tmp_path)]
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--posts", "3", "--repeat", "1", "--keep", str(tmp_path)],
+        [sys.executable, str(BENCH), *options],
         capture_output=True,
         text=True,
         env=env,
@@ -107,6 +108,10 @@ def test_the_script_runs_at_a_tiny_n(tmp_path: Path) -> None:
     assert "N = 3 posts + 1 newsletters" in done.stdout
     for row in ("time, median", "CPU time", "per post", "peak memory", "validate", "ours, total"):
         assert row in done.stdout
+    assert "edit-to-preview under bulletin serve (median of 2 saves)" in done.stdout
+    for output in ("page", "feed", "email"):
+        assert re.search(rf"^  {output} updated +\d+\.\d\d s$", done.stdout, re.M), done.stdout
+    assert done.stderr.count("edit-to-preview, save") == 2, done.stderr
     assert (tmp_path / "n3" / "bulletin" / "build" / "site" / "index.html").exists()
     assert (tmp_path / "n3" / "material" / "build" / "site" / "index.html").exists()
 
