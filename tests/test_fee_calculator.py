@@ -10,6 +10,7 @@ desktop widths into ``build/screenshots/`` (git-ignored).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import json
@@ -20,7 +21,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bulletin.fees import FeeSchedule, format_quote, load_fees, parse_representatives, quote
+from bulletin.fees import (
+    MAX_AMOUNT,
+    MAX_REPRESENTATIVES,
+    FeeSchedule,
+    Tier,
+    format_quote,
+    load_fees,
+    parse_representatives,
+    quote,
+)
 from conftest import (
     BuiltSite,
     _QuietHandler,
@@ -147,6 +157,68 @@ def test_bad_input_gets_the_same_message_as_python(
 
 def test_the_year_selector_is_offered_only_for_several_years(page: Page) -> None:
     expect(page.locator("#fee-year")).to_have_count(0)  # the sample site has one schedule
+
+
+# Sets every price and extra of the data the page embeds, as it is parsed, to ``pence``:
+# fees no content/fees.yml can give (bulletin.fees.MAX_AMOUNT caps them) reach the script.
+SET_FEES = """
+pence => {
+  const parse = JSON.parse;
+  JSON.parse = function (text, reviver) {
+    const data = parse(text, reviver);
+    for (const schedule of (data && data.schedules) || []) {
+      for (const tier of schedule.tiers) tier.price_pence = pence;
+      schedule.each_extra_representative_pence = pence;
+    }
+    return data;
+  };
+}
+"""
+
+
+def page_with_fees(browser: Browser, fees_url: str, pence: float) -> Page:
+    page = browser.new_page()
+    page.add_init_script(f"({SET_FEES})({pence!r})")
+    page.goto(fees_url)
+    expect(page.locator("#fee-calculator")).to_be_visible()
+    return page
+
+
+def test_a_fee_too_large_to_add_up_exactly_is_never_shown(browser: Browser, fees_url: str) -> None:
+    page = page_with_fees(browser, fees_url, 1.5e25)  # once shown as "£1.5e+23.XX"
+    try:
+        result = page.locator(RESULT)
+        for typed in ("3", "5", "60"):
+            page.locator(FIELD).fill(typed)
+            expect(result).to_have_text(
+                "This fee is too large for the calculator to work out; please contact us to "
+                "agree a fee."
+            )
+            expect(result).to_have_class("fee-error")
+    finally:
+        page.close()
+
+
+def test_the_largest_fees_fees_yml_allows_are_exact(
+    browser: Browser, fees_url: str, schedules: tuple[FeeSchedule, ...]
+) -> None:
+    largest = tuple(
+        dataclasses.replace(
+            schedule,
+            tiers=tuple(Tier(tier.up_to, MAX_AMOUNT) for tier in schedule.tiers),
+            each_extra_representative=MAX_AMOUNT,
+        )
+        for schedule in schedules
+    )
+    page = page_with_fees(browser, fees_url, int(MAX_AMOUNT * 100))
+    try:
+        for count in (1, 7, 999, MAX_REPRESENTATIVES):
+            page.locator(FIELD).fill(str(count))
+            expected = format_quote(quote(largest, count))
+            expect(page.locator(RESULT)).to_have_text(expected)
+            assert "e+" not in expected
+    finally:
+        page.close()
 
 
 def test_keyboard_only_use(page: Page, schedules: tuple[FeeSchedule, ...], fees_url: str) -> None:
@@ -290,7 +362,7 @@ def test_the_year_selector_switches_schedule(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(url)
-        data = page.locator("#fee-data").text_content() or ""
+        data = page.locator("#fee-calculator").get_attribute("data-fees") or ""
         assert "165000" in data and "150000" in data  # both years embedded from the file
         field, result, year = page.locator(FIELD), page.locator(RESULT), page.locator("#fee-year")
         expect(year).to_have_value("2020/21")  # the one in force, the newest, by default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import json
@@ -312,7 +313,9 @@ def test_every_item_carries_every_field(files: dict[str, bytes], name: str) -> N
                 SITE.authors[key].name for key in post.authors
             ]
             assert [tag.term for tag in entry.tags] == [*post.categories, *post.tags]
-            assert entry.summary == post.description
+            # RSS's description is HTML, in which the text is escaped; Atom's summary is text.
+            summary = html.unescape(entry.summary) if name == "rss.xml" else entry.summary
+            assert summary == post.description
             assert "Chart of referrals by month" in entry.content[0].value
             assert entry.content[0].type == "text/html"
 
@@ -390,6 +393,25 @@ def test_tricky_title_survives_every_format(files: dict[str, bytes]) -> None:
     assert "“quotes” – £5" in files["feeds/feed.json"].decode("utf-8")  # not \u escapes
 
 
+def test_a_description_with_markup_reaches_every_reader_as_text() -> None:
+    """RSS's <description> is HTML: the summary is escaped, as Atom and JSON Feed keep it text."""
+    text = 'Fees <b>rise</b> & <script>alert(1)</script> "1 < 2" &amp;'
+    post = dataclasses.replace(SPRING, description=text)
+    rendered = render_feeds(Site(posts=(post,), authors=SITE.authors), HTML, SETTINGS, NOW)
+    rss = parse(rendered, "feeds/rss.xml").entries[0]
+    assert rss.summary_detail.type == "text/html"
+    assert "<script" not in rss.summary and "<b>" not in rss.summary
+    assert html.unescape(rss.summary) == text
+    atom = parse(rendered, "feeds/atom.xml").entries[0]
+    assert (atom.summary_detail.type, atom.summary) == ("text/plain", text)
+    assert json.loads(rendered["feeds/feed.json"])["items"][0]["summary"] == text
+    # The stylesheet shows the escaped HTML unescaped once: as the text, never as markup.
+    transform = etree.XSLT(etree.fromstring(rendered["feeds/rss.xsl"]))
+    page = str(transform(etree.fromstring(rendered["feeds/rss.xml"])))
+    assert "<script" not in page and "<b>" not in page
+    assert html.escape(text, quote=False) in page
+
+
 # Content
 
 
@@ -440,7 +462,7 @@ def test_content_is_in_content_encoded_and_summary_in_description(
     assert item is not None
     encoded = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or ""
     assert "<blockquote>\n<p><strong>Remember</strong></p>" in encoded
-    assert item.findtext("description") == SUMMER.description
+    assert item.findtext("description") == html.escape(SUMMER.description, quote=False)
     assert item.findtext("{http://purl.org/dc/elements/1.1/}creator") == "Alison Smith"
     assert item.find("author") is None  # RSS author must be an email; dc:creator instead
 
@@ -679,6 +701,7 @@ def test_browser_shows_a_readable_page_for_a_feed(
     else:
         assert heading == "TASP news and blogs"
         assert TRICKY_TITLE in text and CHAIR.title in text
+        assert SUMMER.description in text  # "… & more.", not "… &amp; more."
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

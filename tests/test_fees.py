@@ -155,6 +155,19 @@ def test_amounts_are_decimals_even_where_yaml_would_make_floats() -> None:
             id="zero price",
         ),
         pytest.param(
+            GOOD.replace("2500.00", "12345678901234567890123456789"),
+            "content/fees.yml:9: price: 12345678901234567890123456789 is more than "
+            "£10,000,000.00, the most a fee can be; check for a typo (amounts are in pounds, "
+            "like 1500.00)",
+            id="29-digit price",
+        ),
+        pytest.param(
+            GOOD.replace("650.00", "10000000.01"),
+            "content/fees.yml:15: non_member: 10000000.01 is more than £10,000,000.00, the most "
+            "a fee can be; check for a typo (amounts are in pounds, like 1500.00)",
+            id="price over the largest",
+        ),
+        pytest.param(
             GOOD.replace("currency: GBP", "currency: GBP\n    currency: GBP"),
             "content/fees.yml:5: currency: given twice (also on line 4); keep one",
             id="repeated key",
@@ -226,6 +239,15 @@ def test_every_problem_is_collected_in_line_order() -> None:
 def test_load_fees_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match=r"^content/fees.yml: file not found"):
         load_fees(tmp_path / "fees.yml", "content/fees.yml")
+
+
+def test_load_fees_names_a_file_it_cannot_read(tmp_path: Path) -> None:
+    (tmp_path / "fees.yml").mkdir()  # unreadable as a file, as one without permission is
+    with pytest.raises(ContentError) as caught:
+        load_fees(tmp_path / "fees.yml", "content/fees.yml")
+    assert caught.value.report().splitlines()[0] == (
+        "content/fees.yml: cannot read the file (Is a directory); check that you may read it"
+    )
 
 
 # -- choosing a schedule ---------------------------------------------------------------------

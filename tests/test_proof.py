@@ -113,3 +113,81 @@ def test_bulletin_send_through_the_command_line(smtp_server, scratch_site):
     missing = run_bulletin(scratch_site, "send", "no-such-issue", "--to", "proof@example.org")
     assert missing.returncode == 1
     assert "build/email/no-such-issue.eml does not exist" in missing.stderr
+
+
+class PickyInbox(Inbox):
+    """Accepts every recipient but refused@example.org, as a server without that mailbox."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "refused@example.org":
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def picky_server():
+    inbox = PickyInbox()
+    port = free_port()
+    controller = controller_module.Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def test_a_proof_goes_to_every_address_in_a_list(smtp_server):
+    inbox, port = smtp_server
+    env = {"BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    sent = send_proof(render_sample().eml, "a@example.org, b@example.org", env, timeout=10)
+    assert sent == ["a@example.org", "b@example.org"]
+    [(recipients, raw)] = inbox.messages
+    assert recipients == ["a@example.org", "b@example.org"]
+    message = BytesParser(policy=email.policy.default).parsebytes(raw)
+    assert message["To"] == "a@example.org, b@example.org"
+
+
+@pytest.mark.parametrize(
+    "to",
+    ["editor@example.org\r\nBcc: everyone@example.org", "editor", "a@example.org,, b@x.org", ""],
+)
+def test_what_is_not_an_address_is_refused_before_connecting(to):
+    with pytest.raises(ProofError, match=r"is not an email address like editor@example\.org"):
+        send_proof(render_sample().eml, to, {"BULLETIN_SMTP_HOST": "127.0.0.1"})
+
+
+def test_an_address_the_server_refuses_makes_the_send_fail(picky_server):
+    inbox, port = picky_server
+    env = {"BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    with pytest.raises(ProofError) as caught:
+        send_proof(render_sample().eml, "a@example.org, refused@example.org", env, timeout=10)
+    assert str(caught.value) == (
+        f"the proof was sent to a@example.org only; the SMTP server 127.0.0.1:{port} refused "
+        "refused@example.org (550 5.1.1 no such mailbox)"
+    )
+    [(recipients, _)] = inbox.messages
+    assert recipients == ["a@example.org"]
+    with pytest.raises(ProofError, match="refused every address, so nothing was sent"):
+        send_proof(render_sample().eml, "refused@example.org", env, timeout=10)
+
+
+def test_bulletin_send_to_two_addresses_says_so_truly(smtp_server, scratch_site):
+    from conftest import BUILD_ENV
+
+    inbox, port = smtp_server
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    command = ["send", "tasp-newsletter-october-2019", "--to", "a@example.org, b@example.org"]
+    result = subprocess.run(
+        [sys.executable, "-m", "bulletin.cli", *command],
+        cwd=scratch_site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (
+        0,
+        "Sent a proof of tasp-newsletter-october-2019.eml to a@example.org, b@example.org\n",
+    )
+    [(recipients, _)] = inbox.messages
+    assert recipients == ["a@example.org", "b@example.org"]

@@ -2,7 +2,7 @@
  * The fee calculator on the Membership fees page.
  *
  * The fee figures are not in this file: the page embeds them at build time from
- * content/fees.yml (<script type="application/json" id="fee-data">). The sums and
+ * content/fees.yml (the form's data-fees attribute). The sums and
  * the words mirror bulletin.fees.quote, format_quote and parse_representatives:
  * whole pence, half-up rounding, the same sentence. tests/test_fees.py types values
  * into a real browser and compares with the Python function.
@@ -11,6 +11,9 @@
  */
 (function () {
   "use strict";
+
+  var TOO_LARGE = "This fee is too large for the calculator to work out; please contact us " +
+    "to agree a fee.";
 
   function group(whole) {
     return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -75,6 +78,13 @@
     return head + " (" + detail + ")." + note;
   }
 
+  // Whether every sum of a quote is an exact whole number of pence. Past 2^53 a number
+  // has lost its pence and prints as "1e+25": content/fees.yml is capped far below that
+  // (bulletin.fees.MAX_AMOUNT), so only data the build did not check can fail this.
+  function isExact(q) {
+    return Number.isSafeInteger(q.total) && Number.isSafeInteger(2 * q.total + q.count);
+  }
+
   // A count, or an error message worded as bulletin.fees.parse_representatives words it.
   function parseRepresentatives(text, badInput, maximum) {
     var limit = group(maximum);
@@ -100,12 +110,11 @@
   }
 
   function start() {
-    var dataElement = document.getElementById("fee-data");
     var form = document.getElementById("fee-calculator");
-    if (!dataElement || !form) {
+    if (!form || !form.hasAttribute("data-fees")) {
       return;
     }
-    var data = JSON.parse(dataElement.textContent);
+    var data = JSON.parse(form.getAttribute("data-fees"));
     var input = document.getElementById("fee-representatives");
     var yearSelect = document.getElementById("fee-year");
     var output = document.getElementById("fee-result");
@@ -128,8 +137,14 @@
         output.className = "fee-error";
         input.setAttribute("aria-invalid", "true");
       } else {
-        output.textContent = formatQuote(quote(schedule(), parsed.count));
-        output.className = "";
+        var q = quote(schedule(), parsed.count);
+        if (isExact(q)) {
+          output.textContent = formatQuote(q);
+          output.className = "";
+        } else {
+          output.textContent = TOO_LARGE;
+          output.className = "fee-error";
+        }
         input.removeAttribute("aria-invalid");
       }
     }

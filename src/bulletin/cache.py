@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.toc import get_toc
+
+from bulletin.writing import write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -39,12 +39,15 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
         if path is not None and path.is_file():
+            # A damaged cache (truncated, edited, of another shape) is only a slower build:
+            # what is not a mapping of entries is dropped here, a malformed entry in get().
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("format") == FORMAT:
-                    self.entries = data["entries"]
-            except (OSError, ValueError, KeyError, TypeError):
-                self.entries = {}  # a damaged cache is only a slower build
+            except (OSError, ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict) and data.get("format") == FORMAT:
+                entries = data.get("entries")
+                self.entries = entries if isinstance(entries, dict) else {}
 
     def next_build(self, context: str) -> None:
         """Start another build in the same process (`mkdocs serve`) with what the last used."""
@@ -59,9 +62,12 @@ class RenderCache:
             digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(
+        self, key: str, is_valid: Callable[[Any], bool] = lambda entry: isinstance(entry, dict)
+    ) -> dict[str, Any] | None:
+        """The entry kept for ``key``, if it has the shape ``is_valid`` expects."""
         entry = self.entries.get(key)
-        if entry is None:
+        if entry is None or not is_valid(entry):
             self.misses += 1
             return None
         self.hits += 1
@@ -76,12 +82,20 @@ class RenderCache:
         """Keep what this build used (so the file never grows stale), written atomically."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({"format": FORMAT, "entries": self.used}, ensure_ascii=False)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".render-")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(data)
-        os.replace(temporary, self.path)
+        try:
+            write_file(self.path.parent, self.path.name, data.encode("utf-8"))
+        except OSError as error:  # a full disk or a folder it may not write to: only slower
+            reason = error.strerror or error
+            log.warning(
+                "Could not save the render cache %s (%s); the site was built, but builds stay "
+                "slower until it can be saved: free some disk space, or let your account "
+                "write to %s",
+                self.path,
+                reason,
+                self.path.parent,
+            )
+            return
         log.debug("Render cache: %d hits, %d misses", self.hits, self.misses)
 
     def wrap_page(self, page: Any) -> None:
@@ -90,7 +104,7 @@ class RenderCache:
 
         def cached_render(config: Any, files: Any) -> None:
             key = self.key("page", page.file.src_uri, page.url, page.markdown or "")
-            entry = self.get(key)
+            entry = self.get(key, _is_page_entry)
             if entry is None:
                 render(config, files)
                 self.put(
@@ -120,7 +134,7 @@ class RenderCache:
             processor = md.treeprocessors["excerpt"]
             base = getattr(getattr(processor, "base", None), "url", "")
             key = self.key("excerpt", excerpt.post.file.src_uri, base, excerpt.file.url, text)
-            entry = self.get(key)
+            entry = self.get(key, _is_excerpt_entry)
             if entry is None:
                 html = convert(text)
                 self.put(key, {"content": html, "toc": getattr(md, "toc_tokens", [])})
@@ -129,6 +143,42 @@ class RenderCache:
             return entry["content"]
 
         md.convert = cached_convert
+
+
+def _is_page_entry(entry: Any) -> bool:
+    """Whether a cached page has the shape ``wrap_page`` stored (a damaged file may not)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("content"), str)
+        and _is_toc(entry.get("toc"))
+        and isinstance(entry.get("title"), str | None)
+        and isinstance(entry.get("anchors"), list)
+        and all(isinstance(anchor, str) for anchor in entry["anchors"])
+    )
+
+
+def _is_excerpt_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("content"), str)
+        and _is_toc(entry.get("toc"))
+    )
+
+
+def _is_toc(tokens: Any, depth: int = 0) -> bool:
+    """Whether ``tokens`` are table-of-contents tokens as ``get_toc`` reads them."""
+    return (
+        depth <= 6  # headings nest six deep at most
+        and isinstance(tokens, list)
+        and all(
+            isinstance(token, dict)
+            and isinstance(token.get("level"), int)
+            and isinstance(token.get("id"), str)
+            and isinstance(token.get("name"), str)
+            and _is_toc(token.get("children"), depth + 1)
+            for token in tokens
+        )
+    )
 
 
 def _toc_tokens(toc: Any) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -361,7 +362,10 @@ def _generator(
         if terms:
             entry.category(terms)
         if post.description:
-            entry.summary(post.description)
+            entry.summary(post.description)  # Atom: type "text", shown as written
+            # RSS's <description> is HTML: escaped, readers show the characters as written.
+            # description() also sets Atom's content, which content() below replaces.
+            entry.description(escape(post.description, quote=False))
         entry.content(item.html, type="html")
     return fg
 

@@ -28,6 +28,9 @@ from bulletin.errors import ContentError, Problem
 CURRENCY = "GBP"
 MAX_REPRESENTATIVES = 1000
 """The largest count the calculator and the CLI accept; larger memberships are negotiated."""
+MAX_AMOUNT = Decimal("10000000.00")
+"""The largest amount fees.yml may give: larger is surely a typo, and with at most
+MAX_REPRESENTATIVES every sum the calculator's JavaScript does stays an exact whole number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,14 @@ class _Reader:
                 field,
                 f"expected an amount in pounds like 1500 or 1500.00 "
                 f"(digits, no £ sign or commas, pence as two digits), got {text!r}",
+            )
+            return None
+        if Decimal(text) > MAX_AMOUNT:  # exact: Decimal() rounds nothing, quantize() would fail
+            self.report(
+                node,
+                field,
+                f"{text} is more than {format_money(MAX_AMOUNT)}, the most a fee can be; check "
+                "for a typo (amounts are in pounds, like 1500.00)",
             )
             return None
         value = Decimal(text).quantize(Decimal("0.01"))
@@ -363,6 +374,9 @@ def load_fees(path: Path, display_path: str) -> tuple[FeeSchedule, ...]:
     except FileNotFoundError:
         problem = Problem(display_path, 0, "", "file not found; create it from the example")
         raise ContentError([problem]) from None
+    except OSError as error:  # e.g. permission denied: say so, with the file, not a traceback
+        message = f"cannot read the file ({error.strerror or error}); check that you may read it"
+        raise ContentError([Problem(display_path, 0, "", message)]) from None
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
         raise ContentError([Problem(display_path, 0, "", message)]) from None
@@ -504,7 +518,7 @@ def parse_representatives(text: str, maximum: int = MAX_REPRESENTATIVES) -> int:
 def render_fee_data(
     schedules: Sequence[FeeSchedule], default_year: str, maximum: int = MAX_REPRESENTATIVES
 ) -> str:
-    """The schedules as JSON for the calculator: amounts in whole pence, safe inside <script>."""
+    """The schedules as JSON for the calculator: amounts in whole pence, read by the calculator."""
     data = {
         "currency": CURRENCY,
         "default_year": default_year,

@@ -17,12 +17,11 @@ import yaml
 
 from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
+from bulletin.linescan import ANY_TAG_START, abbr_elements, html_tokens, replace_tags, splice
 
 ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9]{1,11}")
 """An acronym as the glossary takes it: two or more capitals (DfE, LSCB, JTAIs), no spaces."""
 MARKUP = re.compile(r"[<>*_`\[\]]")
-_TOKEN = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
-_ABBR = re.compile(r"<abbr\b([^>]*)>(.*?)</abbr>", re.DOTALL | re.IGNORECASE)
 _TITLE = re.compile(r"""\btitle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 # Text inside these is left as written: headings stay short, code stays literal.
 _SKIP = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "script", "style"})
@@ -36,6 +35,9 @@ def load_glossary(path: Path, display: str) -> dict[str, str]:
         raise ContentError([Problem(display, 0, "", "file not found")]) from None
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        raise ContentError([Problem(display, 0, "", message)]) from None
+    except OSError as error:  # e.g. permission denied: say so, with the file, not a traceback
+        message = f"cannot read the file ({error.strerror or error}); check that you may read it"
         raise ContentError([Problem(display, 0, "", message)]) from None
     return parse_glossary(text, display)
 
@@ -121,15 +123,17 @@ def expand_first_use(html: str, glossary: Mapping[str, str]) -> str:
     """
     titles: dict[str, str] = {}
 
-    def unwrap(match: re.Match[str]) -> str:
-        title = _TITLE.search(match.group(1))
-        inner = match.group(2)
-        word = unescape(re.sub(r"<[^>]*>", "", inner)).strip()
+    def unwrap(attributes: str, inner: str) -> str:
+        title = _TITLE.search(attributes)
+        word = unescape(replace_tags(inner, "", ANY_TAG_START)).strip()
         if title is not None and word:
             titles.setdefault(word, unescape(title.group(1) or title.group(2) or "").strip())
         return inner
 
-    html = _ABBR.sub(unwrap, html)
+    # Comments and tags are found by scans (bulletin.linescan) rather than <!--.*?--> and
+    # <abbr>(.*?)</abbr>, which searched to the end of the page again from each unclosed one.
+    abbrs = [(start, end, unwrap(*element)) for start, end, *element in abbr_elements(html)]
+    html = splice(html, abbrs)
     expansions = {key: value for key, value in glossary.items() if value}
     expansions.update({word: title for word, title in titles.items() if title})
     if not expansions:
@@ -154,19 +158,20 @@ def expand_first_use(html: str, glossary: Mapping[str, str]) -> str:
     parts: list[str] = []
     skipping: list[str] = []  # open elements whose text is left alone
     position = 0
-    for token in _TOKEN.finditer(html):
-        text = html[position : token.start()]
+    for start, end in html_tokens(html):
+        text = html[position:start]
         parts.append(text if skipping else pattern.sub(expand, text))
-        parts.append(token.group(0))
-        position = token.end()
-        tag = re.match(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)", token.group(0))
+        token = html[start:end]
+        parts.append(token)
+        position = end
+        tag = re.match(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)", token)
         if tag is None:
             continue
         closing, name = tag.group(1) == "/", tag.group(2).lower()
         if name in _SKIP:
             if closing and name in skipping:
                 del skipping[len(skipping) - 1 - skipping[::-1].index(name) :]
-            elif not closing and not token.group(0).endswith("/>"):
+            elif not closing and not token.endswith("/>"):
                 skipping.append(name)
     text = html[position:]
     parts.append(text if skipping else pattern.sub(expand, text))

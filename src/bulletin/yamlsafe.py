@@ -88,3 +88,40 @@ def _unsafe(text: str, display: str, first_line: int, field: str, loader: type) 
         if problem not in problems:
             problems.append(problem)
     return problems
+
+
+def compose_settings(text: str) -> yaml.Node | None:
+    """Compose a configuration such as mkdocs.yml into nodes, only to find its settings' lines.
+
+    Composing constructs nothing, so MkDocs' own tags (``!ENV``, ``!relative``,
+    ``!!python/name:``) are carried as tags and never refused or run; None if unreadable.
+    """
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
+def find_setting(root: yaml.Node | None, *keys: str) -> tuple[int, yaml.Node] | None:
+    """The line of the last of ``keys`` (walked from ``root``) and its value node; None if absent.
+
+    A list on the way is searched for an entry naming the next key, as MkDocs writes plugins:
+    ``plugins: [{bulletin: {output_dir: build}}]`` (``- bulletin:`` then its options).
+    """
+    node, line = root, 0
+    for key in keys:
+        if isinstance(node, yaml.SequenceNode):
+            entries = [entry for entry in node.value if isinstance(entry, yaml.MappingNode)]
+        else:
+            entries = [node]
+        found = None
+        for entry in entries:
+            if not isinstance(entry, yaml.MappingNode):
+                continue
+            for key_node, value_node in entry.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                    found = key_node.start_mark.line + 1, value_node
+        if found is None:
+            return None
+        line, node = found
+    return (line, node) if node is not None else None

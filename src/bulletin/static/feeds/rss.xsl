@@ -54,7 +54,8 @@
                 <div class="date"><xsl:value-of select="substring(pubDate, 1, 16)"/>
                   <xsl:if test="dc:creator"> · <xsl:value-of select="dc:creator"/></xsl:if>
                 </div>
-                <div><xsl:value-of select="description"/></div>
+                <!-- An item's description is HTML whose text bulletin escaped: shown as text. -->
+                <div><xsl:value-of select="description" disable-output-escaping="yes"/></div>
               </li>
             </xsl:for-each>
           </ul>
