@@ -7,7 +7,7 @@ import textwrap
 import markdown
 import pytest
 
-from bulletin.blocks import strip_channel
+from bulletin.blocks import check_blocks, configured_blocks, strip_channel
 
 SOURCE = textwrap.dedent(
     """\
@@ -80,3 +80,84 @@ def test_other_html_is_left_byte_for_byte():
 def test_unknown_channel_is_refused():
     with pytest.raises(ValueError, match="drop: expected one of web-only, email-only"):
         strip_channel("", "print-only")
+
+
+# -- checking the /// lines ------------------------------------------------------------------
+
+SAMPLE_EXTENSIONS = ["pymdownx.blocks.admonition", "pymdownx.blocks.details", "bulletin.blocks"]
+SAMPLE_CONFIGS = {"pymdownx.blocks.admonition": {"types": ["note", "members", "spotlight"]}}
+
+
+def test_the_known_blocks_are_the_configured_ones() -> None:
+    assert configured_blocks(SAMPLE_EXTENSIONS, SAMPLE_CONFIGS) == (
+        *("admonition", "details", "email-only", "members", "note", "spotlight", "web-only"),
+    )
+    more = [*SAMPLE_EXTENSIONS, "pymdownx.blocks.tab", "pymdownx.blocks.html"]
+    assert {"tab", "html"} < set(configured_blocks(more, SAMPLE_CONFIGS) or ())
+    assert configured_blocks(["tables"], {}) == ()
+    assert configured_blocks(["no.such.extension"], {}) is None  # MkDocs reports it
+
+
+def problems(
+    text: str, known: tuple[str, ...] | None = ("note", "details", "members")
+) -> list[str]:
+    return [str(problem) for problem in check_blocks(textwrap.dedent(text), known, "x.md", 10)]
+
+
+def test_blocks_nest_and_close_as_pymdownx_reads_them() -> None:
+    found = problems(
+        """\
+        //// note | Outer
+        /// details | Inner, same slashes as the next
+        /// note
+        Text.
+        ///
+        ///
+        ////
+
+        ```
+        /// not checked: code
+        ```
+           /// Members | three spaces, any case
+        ///
+        """
+    )
+    assert found == []
+
+
+def test_an_unclosed_block_and_a_stray_closer_are_named_with_their_lines() -> None:
+    assert problems(
+        """\
+        //// note
+        /// details
+        ////
+        ///
+        /// members
+        """
+    ) == [
+        "x.md:11: block: the '/// details' block is never closed, so it takes in the rest of "
+        "the text; put a line '///' where it ends",
+        "x.md:13: block: '///' closes no open block, so it shows on the page as written; delete "
+        "it, or start the block it should close with a line such as '/// note'",
+        "x.md:14: block: the '/// members' block is never closed, so it takes in the rest of "
+        "the text; put a line '///' where it ends",
+    ]
+
+
+def test_names_are_checked_only_when_known() -> None:
+    text = "/// spotlite\n///\n/// | Title\n///\n"
+    assert problems(text, known=None) == []
+    assert problems(text) == [
+        "x.md:10: block: '/// spotlite' is not a block this site knows (details, members, "
+        "note), so its lines would show on the page as written",
+        "x.md:12: block: '/// | Title' names no block; write its name first, e.g. "
+        "'/// note | Title'",
+    ]
+
+
+@pytest.mark.timeout(30)
+def test_many_blocks_are_checked_in_linear_time() -> None:
+    strays = "/// note\n" * 50_000 + "////\n" * 50_000 + "///\n" * 50_000
+    assert len(check_blocks(strays, ("note",), "x.md")) == 50_000  # each '////': none open
+    unclosed = "//// note\n" * 50_000 + "///\n" * 50_000
+    assert len(check_blocks(unclosed, ("note",), "x.md")) == 100_000

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from textwrap import dedent
 
+import feedparser
 import pytest
 
-from conftest import BUILD_ENV, BuiltSite, copy_site, run_bulletin, snapshot
+from conftest import BUILD_ENV, BuiltSite, copy_site, replace_in, run_bulletin, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 PUBLISHED = {
@@ -23,6 +28,11 @@ PUBLISHED = {
         "Priorities in practice",
         "9 February 2024",
         "Alison Carter",
+    ),
+    "2024/04/when-the-board-asks-the-questions/": (  # no description, no <!-- more -->
+        "When the board asks the questions",
+        "18 April 2024",
+        "Richard Blake",
     ),
     "2024/06/scrutiny-that-makes-a-difference/": (
         "Scrutiny that makes a difference",
@@ -276,3 +286,198 @@ def test_the_search_scan_is_skipped_with_this_material(tmp_path: Path) -> None:
     handlers = config.plugins.events["page_context"]
     assert not [h for h in handlers if getattr(h, "__func__", None) is SearchPlugin.on_page_context]
     assert any(h.__qualname__.startswith("_scan_only_if_needed") for h in handlers)
+
+
+# -- posts as they were written: no <!-- more -->, no description: -----------------------------
+
+PASTED = dedent("""\
+    ---
+    title: "Pasted as written"
+    date: 2024-05-02
+    authors: [alison]
+    categories: [Manager blog]
+    ---
+
+    Our partners met in May to agree the year's training offer. It was a full morning, with
+    [the plan](https://www.gov.uk/) on the table and every agency in the room.
+
+    The rest of the post, which the blog's front page leaves out.
+
+    ## Next steps
+
+    More text.
+    """)
+PASTED_DESCRIPTION = (
+    "Our partners met in May to agree the year's training offer. It was a full morning, "
+    "with the plan on the table and every agency in the room."
+)
+NEWSLETTER_DESCRIPTION = "What does a good new safeguarding arrangement look like?"
+
+
+def meta_description(page: str) -> str:
+    found = re.search(r'<meta name="description" content="([^"]*)"', page)
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+def blog_excerpts(page: str) -> dict[str, str]:
+    """Each post on a blog page: its address -> the text of its excerpt."""
+    excerpts = {}
+    pattern = r'<div class="md-post__content md-typeset">(.*?)<nav class="md-post__action">'
+    for article in re.findall(pattern, page, re.S):
+        link = re.search(r'<a class="toclink" href="([^"]+)"', article)
+        assert link is not None
+        excerpts[link.group(1)] = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+    return excerpts
+
+
+@pytest.fixture(scope="module")
+def pasted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with a post pasted as written, and the newsletter without its description
+    and <!-- more -->, built."""
+    root = copy_site(tmp_path_factory.mktemp("pasted") / "site")
+    (root / "content/posts/pasted-as-written.md").write_text(PASTED, "utf-8")
+    issue = root / "newsletters/tasp-newsletter-october-2019.md"
+    text = issue.read_text("utf-8")
+    text = re.sub(r"(?m)^description: .*\n", "", text, count=1)
+    issue.write_text(text.replace("<!-- more -->\n\n", "", 1), "utf-8")
+    result = run_bulletin(root, "build")
+    assert result.returncode == 0, result.stderr
+    return root / "build"
+
+
+def test_a_pasted_post_builds_with_its_description_in_the_page(pasted_site: Path) -> None:
+    page = (pasted_site / "site/2024/05/pasted-as-written/index.html").read_text("utf-8")
+    assert meta_description(page) == PASTED_DESCRIPTION
+    assert f'<meta property="og:description" content="{html.escape(PASTED_DESCRIPTION)}">' in page
+    assert "The rest of the post, which the blog" in page  # the whole post on its own page
+
+
+def test_a_pasted_post_shows_its_opening_paragraph_on_the_blog(pasted_site: Path) -> None:
+    excerpts = blog_excerpts((pasted_site / "site/index.html").read_text("utf-8"))
+    shown = excerpts["2024/05/pasted-as-written/"]
+    assert shown == (
+        "Pasted as written Our partners met in May to agree the year's training offer. It was "
+        "a full morning, with the plan on the table and every agency in the room."
+    )
+    # The issue opens with a heading, then a paragraph of over 80 words: cut at a sentence.
+    issue = excerpts["2019/10/tasp-newsletter-october-2019/"]
+    assert issue.startswith("TASP newsletter – October 2019 Welcome What does a good new")
+    assert issue.endswith("the ten or so JTAIs carried out each year.")
+    home = (pasted_site / "site/index.html").read_text("utf-8")
+    assert "carried out each year.</p>" in home  # the paragraph closed where it was cut
+    page = (pasted_site / "site/2019/10/tasp-newsletter-october-2019/index.html").read_text("utf-8")
+    assert "carried out each year.<!-- more --> That should give us" in page  # whole on its page
+
+
+def test_a_pasted_post_carries_its_description_into_the_feeds(pasted_site: Path) -> None:
+    for name in ("rss.xml", "atom.xml"):
+        feed = feedparser.parse((pasted_site / "site/feeds" / name).read_bytes())
+        summaries = {entry.link: entry.summary for entry in feed.entries}
+        site = "https://news.tasp.example.org/"
+        assert summaries[site + "2024/05/pasted-as-written/"] == PASTED_DESCRIPTION
+        issue = summaries[site + "2019/10/tasp-newsletter-october-2019/"]
+        assert issue == NEWSLETTER_DESCRIPTION
+    items = json.loads((pasted_site / "site/feeds/feed.json").read_text("utf-8"))["items"]
+    by_url = {item["url"]: item.get("summary") for item in items}
+    assert by_url["https://news.tasp.example.org/2024/05/pasted-as-written/"] == (
+        PASTED_DESCRIPTION
+    )
+
+
+def test_a_newsletter_without_a_description_has_one_in_its_email(pasted_site: Path) -> None:
+    email_html = (pasted_site / "email/tasp-newsletter-october-2019.html").read_text("utf-8")
+    hidden = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', email_html, re.S)
+    assert hidden is not None and hidden.group(1).startswith(NEWSLETTER_DESCRIPTION + "&")
+    text = (pasted_site / "email/tasp-newsletter-october-2019.txt").read_text("utf-8")
+    assert f"\n{NEWSLETTER_DESCRIPTION}\n" in text
+
+
+MATERIAL_POSTS = {
+    "hello-world.md": """\
+        ---
+        title: Hello world!
+        date:
+          created: 2024-01-31
+        authors:
+          - alison
+        categories:
+          - Manager blog
+        ---
+
+        Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nulla et euismod nulla.
+
+        ## A section
+
+        Curabitur feugiat, tortor non consequat finibus.
+        """,
+    "an-update.md": """\
+        ---
+        title: An update
+        date: 2024-02-14
+        authors: [richard]
+        categories: [Chair blog]
+        tags: [Leadership]
+        readtime: 3
+        ---
+
+        - The first point of the update.
+        - The second point.
+
+        Then some prose, after the list.
+        """,
+}
+
+
+def test_posts_written_for_a_default_material_blog_build(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site")
+    posts = root / "content/posts"
+    shutil.rmtree(posts)
+    posts.mkdir()
+    for name, text in MATERIAL_POSTS.items():
+        (posts / name).write_text(dedent(text), "utf-8")
+    result = run_bulletin(root, "build")
+    assert result.returncode == 0, result.stderr
+    site = root / "build/site"
+    hello = (site / "2024/01/hello-world/index.html").read_text("utf-8")
+    assert meta_description(hello) == (
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nulla et euismod nulla."
+    )
+    update = (site / "2024/02/an-update/index.html").read_text("utf-8")
+    assert meta_description(update) == "Then some prose, after the list."
+    excerpts = blog_excerpts((site / "index.html").read_text("utf-8"))
+    assert excerpts["2024/02/an-update/"] == (
+        "An update The first point of the update. The second point."
+    )
+    assert excerpts["2024/01/hello-world/"].endswith("Nulla et euismod nulla.")
+
+
+def test_required_descriptions_stop_the_build_again(scratch_site: Path) -> None:
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "      output_dir: build\n",
+        "      output_dir: build\n      require: [description, excerpt]\n",
+    )
+    post = "content/posts/when-the-board-asks-the-questions.md"
+    for command, severity in (("build", ""), ("check", "error: ")):
+        result = run_bulletin(scratch_site, command)
+        assert result.returncode == 1
+        output = result.stdout + result.stderr
+        assert (
+            f"{post}:1: {severity}description: missing: add 'description:' with a one-line "
+            "summary in double quotes"
+        ) in output
+        assert f"{post}:9: {severity}text: no excerpt marker: put a line '<!-- more -->'" in output
+    assert not (scratch_site / "build").exists()
+
+
+def test_require_accepts_only_description_and_excerpt(scratch_site: Path) -> None:
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "      output_dir: build\n",
+        "      output_dir: build\n      require: [summary]\n",
+    )
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 1
+    assert "require" in result.stderr and "summary" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -34,12 +34,14 @@ FIXTURE_ACRONYMS = SAMPLE_ACRONYMS | {"DOB", "LCSPR", "SCR"}
 ORGANISATION_PHONE = "01632 960 123"  # mkdocs.yml: bulletin: organisation: phone
 
 
-def findings_of(site_root: Path, **options: object) -> list[Finding]:
+def findings_of(site_root: Path, *, suggestions: bool = False, **options: object) -> list[Finding]:
+    """The check's findings for a site; its suggestions (never failures) only if asked for."""
     sources = sources_for(site_root)
     site = load_site(sources)
     options.setdefault("known_acronyms", SAMPLE_ACRONYMS)
     options.setdefault("allowed_phones", {ORGANISATION_PHONE})
-    return check_site(site, sources, **options)  # type: ignore[arg-type]
+    found = check_site(site, sources, **options)  # type: ignore[arg-type]
+    return [item for item in found if suggestions or item.severity != "suggestion"]
 
 
 # -- fixture pairs ------------------------------------------------------------------------------
@@ -58,6 +60,48 @@ def test_every_rule_has_a_positive_and_a_negative_fixture() -> None:
 
 def test_the_sample_content_gives_no_findings(scratch_site: Path) -> None:
     assert findings_of(scratch_site) == []
+
+
+def test_the_sample_post_without_description_or_marker_gets_suggestions(
+    scratch_site: Path,
+) -> None:
+    path = "content/posts/when-the-board-asks-the-questions.md"
+    assert [str(item) for item in findings_of(scratch_site, suggestions=True)] == [
+        f'{path}:1: suggestion: no description: given, so the site uses "Our partnership board '
+        "met last week, and for the first time the three safeguarding partners brought their "
+        'own questions instead of waiting for mine." (from the opening) on the blog, in feeds, '
+        'emails and link previews; to write your own, add description: "…" to the front matter',
+        f"{path}:9: suggestion: no <!-- more --> line, so the blog's pages show the post up to "
+        'here ("…says something about where independent scrutiny is heading."); to end the '
+        "excerpt elsewhere, put a line <!-- more --> where it should end",
+    ]
+
+
+def test_an_automatic_excerpt_of_a_whole_block_is_named_by_the_block(scratch_site: Path) -> None:
+    path = scratch_site / "content" / "posts" / "a-list.md"
+    front = '---\ntitle: "A list"\ndate: 2024-03-01\nauthors: [alison]\n'
+    path.write_text(
+        f'{front}categories: [Manager blog]\ndescription: "Lists."\n---\n\n- one\n- two\n'
+    )
+    found = [
+        str(item) for item in findings_of(scratch_site, suggestions=True) if "a-list" in item.path
+    ]
+    assert found == [
+        "content/posts/a-list.md:10: suggestion: no <!-- more --> line, so the blog's pages show "
+        "the post up to here (the list it opens with); to end the excerpt elsewhere, put a line "
+        "<!-- more --> where it should end"
+    ]
+
+
+def test_suggestions_never_fail_the_check_even_strict(scratch_site: Path) -> None:
+    found = findings_of(scratch_site, suggestions=True)
+    text, status = format_report(found, [], strict=True)
+    assert status == 0
+    assert text.startswith(
+        "No problems found.\n\n"
+        "Suggestions (bulletin filled these in; write your own to replace them):\n"
+        "content/posts/when-the-board-asks-the-questions.md:1: suggestion: no description: "
+    )
 
 
 def test_without_a_glossary_only_the_sample_acronyms_are_reported(scratch_site: Path) -> None:
@@ -93,9 +137,31 @@ def test_line_numbers_count_blank_lines_after_the_front_matter(scratch_site: Pat
     path.write_text(text.replace("---\n\nSince", "---\n\n\n\nSince", 1), encoding="utf-8")
     findings = findings_of(scratch_site, known_acronyms=SAMPLE_ACRONYMS - {"ICB"})
     assert [f"{finding.path}:{finding.line}" for finding in findings] == [
-        "content/posts/scrutiny-that-makes-a-difference.md:18"  # "the ICB chief executive"
+        "content/posts/scrutiny-that-makes-a-difference.md:18",  # "the ICB chief executive"
+        "content/posts/when-the-board-asks-the-questions.md:15",  # "The ICB asked"
     ]
     assert "ICB" in path.read_text(encoding="utf-8").split("\n")[17]
+
+
+def test_a_copied_issue_keeping_its_number_and_edition_is_reported(scratch_site: Path) -> None:
+    october = scratch_site / "newsletters" / "tasp-newsletter-october-2019.md"
+    copy = scratch_site / "newsletters" / "tasp-newsletter-november-2019.md"
+    copy.write_text(
+        october.read_text("utf-8").replace("date: 2019-10-14", "date: 2019-11-11"), "utf-8"
+    )
+    assert [str(finding) for finding in findings_of(scratch_site)] == [
+        "newsletters/tasp-newsletter-november-2019.md:8: error: issue 1 is also the number of "
+        "newsletters/tasp-newsletter-october-2019.md:8 (14 October 2019): each issue needs its "
+        "own number; the issues before this one go up to 1, so write issue: 2",
+        'newsletters/tasp-newsletter-november-2019.md:9: warning: edition "2019-10" is not the '
+        'month of the issue\'s date, 11 November 2019; write edition: "2019-11", or correct the '
+        "date",
+    ]
+    # A draft has no number yet to clash: it takes one when it is published.
+    copy.write_text(
+        copy.read_text("utf-8").replace("issue: 1\n", "issue: 1\ndraft: true\n"), "utf-8"
+    )
+    assert [finding.rule for finding in findings_of(scratch_site)] == ["edition-month"]
 
 
 # -- anchors are the ones Python-Markdown makes ------------------------------------------------
@@ -246,6 +312,8 @@ def test_the_report_lists_scheduled_posts_with_their_dates(scratch_site: Path) -
     assert status == 0
     assert text.split("\n\n")[1] == (
         "Scheduled:\n"
+        'content/posts/when-the-board-asks-the-questions.md: "When the board asks the '
+        'questions" publishes on 18 April 2024\n'
         'content/posts/scrutiny-that-makes-a-difference.md: "Scrutiny that makes a difference" '
         "publishes on 20 June 2024\n"
         'content/posts/summer-learning-from-reviews.md: "Summer learning: reviews & what we '

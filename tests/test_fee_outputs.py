@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import re
 import shutil
 from decimal import Decimal
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.fees import FeeSchedule, format_money, load_fees, quote
-from conftest import BuiltSite, run_bulletin, snapshot
+from conftest import BuiltSite, replace_in, run_bulletin, snapshot
 
 SLUG = "tasp-newsletter-october-2019"
 NEWSLETTER = f"newsletters/{SLUG}.md"
@@ -75,8 +76,31 @@ def test_changing_one_price_changes_the_site_and_the_email(scratch_site: Path) -
     eml = eml_text(scratch_site / "build" / "email" / f"{SLUG}.eml")
     assert "£2,600.00" in eml and "£2,500" not in eml
     # The calculator computes from the data embedded in the page, so it follows too.
-    fees_page = (scratch_site / PAGES["fees page"]).read_text(encoding="utf-8")
+    fees_page = html.unescape((scratch_site / PAGES["fees page"]).read_text(encoding="utf-8"))
     assert '"price_pence":260000' in fees_page and "250000" not in fees_page
+
+
+def test_a_post_keeps_the_fee_table_of_its_own_date(scratch_site: Path) -> None:
+    """Next year's fees never rewrite an archived newsletter: web page, email HTML and text."""
+    replace_in(scratch_site / NEWSLETTER, "[[fee-table 2019/20]]", "[[fee-table]]")
+    fees = scratch_site / "content" / "fees.yml"
+    text = fees.read_text(encoding="utf-8")
+    start = text.index("  - year: 2019/20")
+    next_year = (
+        text[start:]
+        .replace("year: 2019/20", "year: 2020/21")
+        .replace("effective: 2019-04-01", "effective: 2020-04-01")
+        .replace("price: 2500.00\n", "price: 2750.00\n")
+    )
+    fees.write_text(text + next_year, encoding="utf-8")
+
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    for what in ("newsletter page", "email HTML", "email text"):
+        built = (scratch_site / PAGES[what]).read_text(encoding="utf-8")
+        assert "£2,500.00" in built and "£2,750" not in built, f"{what} shows next year's fees"
+    fees_page = (scratch_site / PAGES["fees page"]).read_text(encoding="utf-8")
+    assert "£2,750.00" in fees_page, "the fees page shows the schedule in force today"
 
 
 # -- a bad fees file or marker stops the build, naming the file and line --------------------

@@ -15,6 +15,7 @@ import feedparser
 import pytest
 
 from bulletin.model import LONDON
+from bulletin.scaffold import slugify
 from conftest import BUILD_ENV, replace_in, run_bulletin
 
 
@@ -41,6 +42,19 @@ def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) 
     path.write_text(text.replace("draft: true\n", ""), "utf-8")
     assert run_bulletin(scratch_site, "build").returncode == 0
     assert (scratch_site / "build/site/2024/03/march-update-people-plans/index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Ian's blog", "ians-blog"),
+        ("Children’s services: what's next", "childrens-services-whats-next"),
+        ("Spotlight on… Wakefield & York", "spotlight-on-wakefield-york"),
+        ("'Quoted' words", "quoted-words"),
+    ],
+)
+def test_a_title_makes_a_natural_web_address(title: str, slug: str) -> None:
+    assert slugify(title) == slug
 
 
 def test_new_newsletter_continues_the_numbering_and_builds_cleanly(scratch_site: Path) -> None:
@@ -92,6 +106,101 @@ def test_new_refuses_an_unknown_author_or_category_and_an_existing_file(scratch_
     result = run_bulletin(scratch_site, "new", "post", "--title", "Summer learning from reviews")
     assert result.returncode == 1
     assert "already exists" in result.stderr
+
+
+def test_new_newsletter_takes_edition_and_number_from_its_date(scratch_site: Path) -> None:
+    # An issue written ahead, for December, is already there as issue 3.
+    october = scratch_site / "newsletters/tasp-newsletter-october-2019.md"
+    december = october.read_text("utf-8")
+    for old, new in (
+        ("October 2019", "December 2019"),
+        ("date: 2019-10-14", "date: 2019-12-09"),
+        ("issue: 1", "issue: 3"),
+        ('edition: "2019-10"', 'edition: "2019-12"'),
+    ):
+        assert old in december
+        december = december.replace(old, new)
+    (scratch_site / "newsletters/tasp-newsletter-december-2019.md").write_text(december, "utf-8")
+    result = run_bulletin(
+        scratch_site, "new", "newsletter", "--title", "Late October news", "--date", "2019-10-28"
+    )
+    assert result.returncode == 0, result.stderr
+    text = (scratch_site / "newsletters/late-october-news.md").read_text("utf-8")
+    # The month of --date, even with an October issue already; the number after October's.
+    assert "issue: 2\n" in text and 'edition: "2019-10"\n' in text
+
+
+def test_new_post_in_the_newsletter_series_is_refused(scratch_site: Path) -> None:
+    result = run_bulletin(
+        scratch_site, "new", "post", "--title", "November issue", "--category", "Newsletter"
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "bulletin new: a newsletter issue is made with `bulletin new newsletter --title ...` "
+        "(it goes in the newsletters folder, numbered and with its sections); for a post, "
+        "give --category one of: Manager blog, Chair blog\n",
+    )
+    assert not (scratch_site / "content/posts/november-issue.md").exists()
+
+
+def test_a_misspelt_draft_key_stops_the_build_with_its_line(scratch_site: Path) -> None:
+    published = scratch_site / "content/posts/summer-learning-from-reviews.md"
+    copy = scratch_site / "content/posts/summer-learning-copy.md"
+    text = published.read_text("utf-8")
+    copy.write_text(text.replace("\n---\n", "\nDraft: true\n---\n", 1), "utf-8")
+    assert copy.read_text("utf-8").split("\n")[7] == "Draft: true"
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 1
+    assert (
+        "content/posts/summer-learning-copy.md:8: Draft: not a key bulletin knows, so as "
+        "written it would be ignored; did you mean 'draft'? Write it exactly, in lower case: "
+        "draft: true\n"
+    ) in result.stderr
+    assert not (scratch_site / "build").exists()  # nothing published, the copy least of all
+
+
+def test_check_and_a_failed_build_report_everything_at_once(scratch_site: Path) -> None:
+    post = scratch_site / "content/posts/everything-wrong.md"
+    post.write_text(
+        "---\n"
+        'title: "Everything wrong at once"\n'
+        "authors: [alison]\n"
+        "categories: [Manager blog]\n"
+        'description: "No date, a broken link, a picture without words and a date of birth."\n'
+        "---\n"
+        "\n"
+        "See [the strategy](neglect-strategy.md).\n"
+        "\n"
+        "<!-- more -->\n"
+        "\n"
+        "![](../assets/logo.png)\n"
+        "\n"
+        "The child (DOB 12/03/2012) was known to services.\n",
+        "utf-8",
+    )
+    result = run_bulletin(scratch_site, "check")
+    assert result.returncode == 1
+    path = "content/posts/everything-wrong.md"
+    lines = result.stdout.splitlines()
+    assert lines[: lines.index("")] == [
+        f"{path} (3 errors, 1 warning)",
+        f"{path}:1: error: date: missing: add 'date:' with the publication date, e.g. "
+        "date: 2024-01-12",
+        f'{path}:8: error: link "neglect-strategy.md" does not lead to a page of the site '
+        "(looked for content/posts/neglect-strategy.md)",
+        f'{path}:12: error: image "../assets/logo.png" has no description: say what it shows '
+        "between the square brackets, e.g. ![Referrals by month, rising in winter]"
+        "(../assets/logo.png)",
+        f'{path}:14: warning: this looks like a date of birth ("DOB …"): details that could '
+        "identify a child, a family or a colleague must not be published; remove it, or if it "
+        "is safe to publish end the line with <!-- check: ignore personal-data -->",
+    ]
+    build = run_bulletin(scratch_site, "build")
+    assert build.returncode == 1
+    assert f"{path}:1: date: missing" in build.stderr
+    assert f"{path}:8: broken-link: link " in build.stderr  # the check's errors, not warnings
+    assert f"{path}:12: image-alt: image " in build.stderr
+    assert "3 problems found; nothing was built" in build.stderr
 
 
 def test_a_post_dated_tomorrow_appears_only_when_the_build_date_is_tomorrow(
@@ -184,34 +293,50 @@ CHECK_CASES = sorted(path.stem for path in CHECK_FIXTURES.glob("*.md"))
 
 def test_check_passes_the_sample_content(scratch_site: Path) -> None:
     result = run_bulletin(scratch_site, "check", "--strict")
-    assert (result.returncode, result.stdout) == (0, "No problems found.\n\nScheduled: nothing\n")
+    post = "content/posts/when-the-board-asks-the-questions.md"  # no description, no marker
+    assert (result.returncode, result.stdout) == (
+        0,
+        "No problems found.\n\n"
+        "Suggestions (bulletin filled these in; write your own to replace them):\n"
+        f'{post}:1: suggestion: no description: given, so the site uses "Our partnership board '
+        "met last week, and for the first time the three safeguarding partners brought their "
+        'own questions instead of waiting for mine." (from the opening) on the blog, in feeds, '
+        'emails and link previews; to write your own, add description: "…" to the front matter\n'
+        f"{post}:9: suggestion: no <!-- more --> line, so the blog's pages show the post up to "
+        'here ("…says something about where independent scrutiny is heading."); to end the '
+        "excerpt elsewhere, put a line <!-- more --> where it should end\n\n"
+        "Scheduled: nothing\n",
+    )
     assert not (scratch_site / "build").exists()  # nothing written
 
 
 @pytest.mark.parametrize("case", CHECK_CASES)
 def test_check_through_the_command_line(scratch_site: Path, case: str) -> None:
     """Each rule's positive fixture gives its exact lines; its negative gives none."""
-    (scratch_site / "content/posts" / f"{case}.md").write_bytes(
-        (CHECK_FIXTURES / f"{case}.md").read_bytes()
-    )
+    text = (CHECK_FIXTURES / f"{case}.md").read_bytes()
+    # A newsletter issue goes where issues live (its rules read issue: and edition:).
+    folder = "newsletters" if b"\ncategories: [Newsletter]\n" in text else "content/posts"
+    (scratch_site / folder / f"{case}.md").write_bytes(text)
     result = run_bulletin(scratch_site, "check")
     strict = run_bulletin(scratch_site, "check", "--strict")
+    # The fixture's own lines: the sample has suggestions of its own.
+    found = [line for line in result.stdout.splitlines() if line.startswith(f"{folder}/{case}.md:")]
     if case.endswith("-negative"):
-        assert (result.returncode, result.stdout.splitlines()[0]) == (0, "No problems found.")
+        assert (result.returncode, result.stdout.splitlines()[0], found) == (
+            0,
+            "No problems found.",
+            [],
+        )
         return
     expected_file = CHECK_FIXTURES / f"{case}.expected.txt"
-    found = [
-        line
-        for line in result.stdout.splitlines()
-        if line.startswith("content/posts/") and ": " in line and line.count(":") >= 3
-    ]
     if os.environ.get("UPDATE_GOLDEN") == "1":
         expected_file.write_text("".join(f"{line}\n" for line in found), "utf-8")
     expected = expected_file.read_text("utf-8").splitlines()
     assert found == expected
     has_error = any(": error: " in line for line in expected)
+    has_warning = any(": warning: " in line for line in expected)
     assert result.returncode == (1 if has_error else 0)
-    assert strict.returncode == 1
+    assert strict.returncode == (1 if has_error or has_warning else 0)  # suggestions never fail
 
 
 def test_check_reports_broken_content_and_what_is_scheduled(scratch_site: Path) -> None:
@@ -249,6 +374,19 @@ def test_fee_answers_in_one_line(scratch_site: Path) -> None:
     )
 
 
+def test_fee_without_a_year_says_when_the_newest_schedule_is_old(scratch_site: Path) -> None:
+    result = run_bulletin(scratch_site, "fee", "12")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("12 representatives in 2019/20: £3,375.00")
+    assert result.stderr == (
+        "Note: this is the schedule in force today, and the newest in content/fees.yml: "
+        "2019/20, from 2019-04-01, more than a year ago. If fees have changed since, add the "
+        "new year's schedule.\n"
+    )
+    named = run_bulletin(scratch_site, "fee", "12", "--year", "2019/20")
+    assert named.returncode == 0 and named.stderr == ""
+
+
 def test_email_builds_one_issue_on_its_own(scratch_site: Path) -> None:
     result = run_bulletin(scratch_site, "email", "tasp-newsletter-october-2019", "--out", "out")
     assert result.returncode == 0, result.stderr
@@ -266,7 +404,7 @@ def test_build_reports_its_stages_with_counts(scratch_site: Path) -> None:
     result = run_bulletin(scratch_site, "build")
     lines = result.stderr.splitlines()
     assert any(
-        line.startswith("Validated 6 posts and newsletters (5 published) in ") for line in lines
+        line.startswith("Validated 7 posts and newsletters (6 published) in ") for line in lines
     )
     assert any(line.startswith("Wrote 20 feed files in ") for line in lines)
     assert any(line.startswith("Rendered 1 newsletter emails in ") for line in lines)

@@ -9,16 +9,26 @@ A business manager writes::
 The block renders as ``<div class="email-only">`` (or ``web-only``) in the page HTML; the
 plugin drops email-only blocks from the web page and feeds, and the email drops web-only
 blocks, with :func:`strip_channel`.
+
+:func:`check_blocks` finds the ``///`` lines that would publish wrongly: a block never
+closed (it swallows the rest of the post) and a name the site does not know (its lines
+would show on the page as written).
 """
 
 from __future__ import annotations
 
+import difflib
 import xml.etree.ElementTree as etree
+from collections.abc import Collection, Mapping, Sequence
 from html.parser import HTMLParser
+from typing import Any
 
-from markdown import Markdown
+from markdown import Extension, Markdown
 from pymdownx.blocks import BlocksExtension, BlocksProcessor
 from pymdownx.blocks.block import Block
+
+from bulletin.errors import Problem
+from bulletin.fences import lines_outside_fences
 
 CHANNELS = ("web-only", "email-only")
 
@@ -56,6 +66,122 @@ class ChannelBlocksExtension(BlocksExtension):
 def makeExtension(*args: object, **kwargs: object) -> ChannelBlocksExtension:
     """Return the extension, as Python-Markdown expects of ``bulletin.blocks``."""
     return ChannelBlocksExtension(*args, **kwargs)
+
+
+# -- checking the /// lines of a post -------------------------------------------------------
+
+
+def configured_blocks(
+    extensions: Sequence[str | Extension], configs: Mapping[str, Any]
+) -> tuple[str, ...] | None:
+    """The block names the site's Markdown extensions register, asked of pymdownx itself.
+
+    Admonition types, ``details``, ``tab``, ``caption``, ``define``, ``html``, ours: whatever
+    the configuration makes. None when the extensions cannot be loaded here (MkDocs then
+    reports that itself).
+    """
+    try:
+        md = Markdown(extensions=list(extensions), extension_configs=dict(configs))
+    except Exception:  # a third-party extension's own error: MkDocs reports it at the build
+        return None
+    if "blocks" not in md.parser.blockprocessors:
+        return ()
+    processor = md.parser.blockprocessors["blocks"]
+    return tuple(sorted(processor.blocks)) if isinstance(processor, BlocksProcessor) else None
+
+
+def check_blocks(
+    markdown_text: str,
+    known: Collection[str] | None,
+    path: str,
+    first_line: int = 1,
+    elsewhere: Collection[str] = (),
+) -> list[Problem]:
+    """Each ``///`` block closed, and each named as a block the site knows (``known``).
+
+    Blocks nest when the outer one has more slashes, and a ``///`` line closes the innermost
+    open block with as many slashes, as pymdownx.blocks reads them. ``known`` None: names
+    are not checked; ``elsewhere``: names another check reports (neither known nor listed).
+    Linear in the text: each block is pushed and popped once.
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[int, int, str]] = []  # open blocks: slashes, file line, name as written
+    open_by_slashes: dict[int, int] = {}
+    for number, line in lines_outside_fences(markdown_text):
+        parsed = _block_line(line)
+        if parsed is None:
+            continue
+        where = number + first_line - 1
+        slashes, head = parsed
+        if head:
+            stack.append((slashes, where, head.partition("|")[0].strip()))
+            open_by_slashes[slashes] = open_by_slashes.get(slashes, 0) + 1
+            why = _name_problem(head, known, elsewhere) if known is not None else None
+            if why is not None:
+                problems.append(Problem(path, where, "block", why))
+            continue
+        if not open_by_slashes.get(slashes):
+            problems.append(Problem(path, where, "block", _stray_message(slashes)))
+            continue
+        while True:  # inner blocks with other slashes are left unclosed by this line
+            opened, line_of, name = stack.pop()
+            open_by_slashes[opened] -= 1
+            if opened == slashes:
+                break
+            problems.append(Problem(path, line_of, "block", _unclosed_message(opened, name)))
+    for opened, line_of, name in stack:
+        problems.append(Problem(path, line_of, "block", _unclosed_message(opened, name)))
+    return problems
+
+
+def _block_line(line: str) -> tuple[int, str] | None:
+    """A ``///`` line as (slashes, what follows them, stripped); None for any other line.
+
+    Like pymdownx.blocks: at most three spaces before it (more is code).
+    """
+    text = line.lstrip(" ")
+    if len(line) - len(text) > 3 or not text.startswith("///"):
+        return None
+    rest = text.lstrip("/")
+    return len(text) - len(rest), rest.strip()
+
+
+def _name_problem(head: str, known: Collection[str], elsewhere: Collection[str]) -> str | None:
+    """Why ``/// <head>`` opens no block of the site; None if it opens one."""
+    written = head.partition("|")[0].strip()
+    words = written.split()
+    if len(words) == 1 and (words[0].lower() in known or words[0].lower() in elsewhere):
+        return None  # pymdownx compares names in lower case
+    names = ", ".join(sorted(known)) or "none"
+    if not words:
+        return f"'/// {head}' names no block; write its name first, e.g. '/// note | Title'"
+    if words[0].lower() in known:
+        title = " ".join(words[1:])
+        return (
+            f"'/// {written}' needs a '|' between the block's name and its title, or it shows "
+            f"on the page as written; write '/// {words[0]} | {title}'"
+        )
+    tried = ["-".join(words).lower(), "".join(words).lower()]
+    close = [match for guess in tried for match in difflib.get_close_matches(guess, known, 1, 0.75)]
+    hint = f"; did you mean '/// {close[0]}'?" if close else ""
+    return (
+        f"'/// {written}' is not a block this site knows ({names}), so its lines would show "
+        f"on the page as written{hint}"
+    )
+
+
+def _unclosed_message(slashes: int, name: str) -> str:
+    return (
+        f"the '{'/' * slashes} {name}' block is never closed, so it takes in the rest of the "
+        f"text; put a line '{'/' * slashes}' where it ends"
+    )
+
+
+def _stray_message(slashes: int) -> str:
+    return (
+        f"'{'/' * slashes}' closes no open block, so it shows on the page as written; delete "
+        f"it, or start the block it should close with a line such as '{'/' * slashes} note'"
+    )
 
 
 class _DivFinder(HTMLParser):

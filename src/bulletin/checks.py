@@ -15,17 +15,34 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
 from babel.dates import format_date
-from markdown.extensions.toc import slugify, unique
+from markdown.extensions.toc import IDCOUNT_RE, slugify
 
+from bulletin.fee_markup import find_fee_markers
+from bulletin.fees import current_schedule
+from bulletin.linescan import (
+    atx_heading,
+    html_ids,
+    ignore_markers,
+    inline_links,
+    replace_code_spans,
+    replace_comments,
+    replace_emphasis,
+    replace_links,
+    replace_tags,
+    splice,
+)
 from bulletin.model import LONDON, Post, Site, SiteSources
 from bulletin.personal_data import find_personal_data
+from bulletin.summary import excerpt_cut, plain_text
 
 ERROR = "error"
 WARNING = "warning"
+SUGGESTION = "suggestion"  # what bulletin made up for a post: shown, never a failure
 
 RULES: dict[str, str] = {
     "broken-link": ERROR,  # a link to a page or file of the site that does not exist
@@ -40,6 +57,15 @@ RULES: dict[str, str] = {
     "acronym": WARNING,  # an acronym the glossary does not explain
     "unknown-key": WARNING,  # a front-matter key bulletin ignores (from load_site)
     "check-marker": WARNING,  # an ignore marker naming no rule, which would silence nothing
+    # A warning, not an error: the words still publish, in order and readable, as paragraphs
+    # with their bullet; what is lost is the list itself (screen readers announce no list),
+    # and --strict, as in CI, refuses that.
+    "word-bullet": WARNING,  # a line starting with a bullet pasted from Word: not a list
+    "fee-table-year": WARNING,  # [[fee-table]] in a post dated before any fee schedule
+    "issue-number": ERROR,  # two published newsletter issues with the same number
+    "edition-month": WARNING,  # a newsletter whose edition is not its date's month
+    "derived-description": SUGGESTION,  # no description: one is made from the opening
+    "derived-excerpt": SUGGESTION,  # no <!-- more -->: the blog shows an automatic excerpt
 }
 """Every rule id and its severity; the ids are part of the interface (markers use them)."""
 
@@ -53,6 +79,19 @@ VAGUE_LINK_TEXT = frozenset(
     }
 )
 """Link text that says nothing out of its sentence (compared lower-case, punctuation removed)."""
+EXCERPT_ENDING = 8
+"""Words of an automatic excerpt's end that ``derived-excerpt`` quotes."""
+BLOCK_NAMES = {
+    "list": "list",
+    "fence": "code block",
+    "code": "code block",
+    "blocks": "/// block",
+    "admonition": "admonition",
+    "table": "table",
+    "quote": "quotation",
+    "html": "HTML block",
+}
+"""An automatic excerpt that is a whole block, as ``derived-excerpt`` names it."""
 COMMON_ACRONYMS = frozenset(
     {
         *("UK", "GB", "EU", "NHS", "TV", "OK", "BST", "GMT", "AM", "PM", "FAQ", "PDF"),
@@ -63,29 +102,29 @@ COMMON_ACRONYMS = frozenset(
 """All-caps words every reader knows (and Roman numerals): never reported as unexplained."""
 GENERATED = frozenset({"archive", "category", "author", "page", "feeds", "search", "tags"})
 """First parts of addresses that Material's blog, search and our feeds create."""
+WORD_BULLETS = {
+    **{bullet: f'"{bullet}"' for bullet in "•·▪▫◦●○■□"},
+    "\uf0b7": "U+F0B7 (the bullet of Word's Symbol font)",
+    "\uf0a7": "U+F0A7 (the square of Word's Wingdings font)",
+}
+"""Bullet characters that Word's lists paste as, and how to name each (some show as nothing)."""
 
+# Every pattern here runs in time linear in the line (one anchored pass, or classes that
+# cannot overlap); what a pattern would backtrack on is found by bulletin.linescan instead.
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 ATTRS = re.compile(r"\{:?[ \t]*[#.][^{}\n]*\}")
 ATTR_ID = re.compile(r"(?<![\w-])#([\w-]+)")
-HTML_ID = re.compile(r"""<[a-zA-Z][^>]*?\bid=["']([^"']+)["']""")
-HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-COMMENT = re.compile(r"<!--.*?-->")
-EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(\S.*?\S|\S)\1")
-CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _TEXT = r"((?:[^\[\]]|\[[^\[\]]*\])*)"
-_DEST = (
-    r"\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?"
-    r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)"""
-)
-INLINE = re.compile(r"(!?)\[" + _TEXT + r"\]" + _DEST)
 REFERENCE = re.compile(r"(!?)\[" + _TEXT + r"\]\[([^\[\]]*)\]")
 REF_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:[ \t]*<?([^\s>]*)>?")
 ABBR_DEF = re.compile(r"^\*\[([^\]]+)\]:")
-IGNORE = re.compile(r"<!--\s*check:\s*ignore\s+(.*?)\s*-->")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-URLISH = re.compile(r"\bhttps?://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b\w+(?:\.\w+)+\b")
+# An address starts where a run of its characters does: tried from inside every run of a
+# long word, ``[\w.+-]+@`` scanned to the end of it again each time.
+URLISH = re.compile(
+    r"\bhttps?://\S+|\bwww\.\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b\w+(?:\.\w+)+\b"
+)
 ACRONYM = re.compile(r"(?<![\w'’-])([A-Z]{2,6})(s?)(?![\w]|-\d)")  # not codes like CR-2023
 LIST_OR_BLOCK = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|\||<|///|!!!|\[\[)")
 
@@ -96,7 +135,7 @@ class Finding:
 
     path: str
     line: int  # 0: the whole file
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "suggestion"
     rule: str
     message: str
 
@@ -136,6 +175,7 @@ class Document:
     raw: list[tuple[int, str]] = field(default_factory=list)  # every line, front matter too
     ignored: dict[int, list[str]] = field(default_factory=dict)  # line -> rule ids
     abbreviations: set[str] = field(default_factory=set)  # *[ABC]: definitions
+    first_line: int = 1  # file line of the body's first line
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +211,9 @@ def finding(doc: Document, line: int, rule: str, message: str) -> Finding:
 def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str] = ()) -> Document:
     """Fill ``doc`` from its Markdown ``body`` (``first_line``: file line of its first line)."""
     doc.raw.extend(enumerate(front, start=1))
+    doc.first_line = first_line
     ids: set[str] = set()
+    next_free: dict[str, str] = {}  # see _unique
     definitions: dict[str, tuple[int, str]] = {}
     references: list[tuple[int, str, str, bool]] = []
     fence = ""
@@ -179,8 +221,8 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
     previous = ""  # the last line, if it could be a setext heading's text
     for number, line in enumerate(body.split("\n"), start=first_line):
         doc.raw.append((number, line))
-        for marker in IGNORE.finditer(line):
-            doc.ignored.setdefault(number, []).extend(re.split(r"[\s,]+", marker.group(1)))
+        for marker in ignore_markers(line):
+            doc.ignored.setdefault(number, []).extend(re.split(r"[\s,]+", marker))
         opening = FENCE.match(line)
         if fence:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
@@ -193,7 +235,7 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
             if "-->" not in line:
                 continue
             in_comment, line = False, line.split("-->", 1)[1]
-        line = COMMENT.sub(" ", line)
+        line = replace_comments(line, " ")
         if "<!--" in line:
             in_comment, line = True, line.split("<!--", 1)[0]
         abbreviation = ABBR_DEF.match(line)
@@ -204,13 +246,13 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
         if definition:
             definitions.setdefault(definition.group(1).lower(), (number, definition.group(2)))
             continue
-        atx = ATX.match(line)
+        atx = atx_heading(line)
         setext = SETEXT.match(line) if previous else None
         if atx or setext:
-            level = len(atx.group(1)) if atx else (1 if setext and setext.group(1)[0] == "=" else 2)
-            written = (atx.group(2) or "") if atx else previous
+            level = atx[0] if atx else (1 if setext and setext.group(1)[0] == "=" else 2)
+            written = atx[1] if atx else previous
             where = number if atx else number - 1
-            heading_id = _heading_id(written, ids)
+            heading_id = _heading_id(written, ids, next_free)
             doc.headings.append(Heading(where, level, ATTRS.sub("", written).strip(), heading_id))
             doc.anchors.add(heading_id)
             previous = ""
@@ -220,15 +262,16 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
             previous = line if line.strip() and not LIST_OR_BLOCK.match(line) else ""
         for attrs in ATTRS.finditer(line):
             doc.anchors.update(ATTR_ID.findall(attrs.group()))
-        doc.anchors.update(HTML_ID.findall(line))
-        prose = CODE_SPAN.sub(" ", line)
-        for match in INLINE.finditer(prose):
-            _add_link(doc, number, match.group(1), match.group(2), match.group(3))
+        doc.anchors.update(html_ids(line))
+        prose = replace_code_spans(line, lambda code: " ")
+        links = inline_links(prose)
+        for link in links:
+            _add_link(doc, number, link.bang, link.text, link.target)
         for match in REFERENCE.finditer(prose):
             label = (match.group(3) or match.group(2)).lower()
             references.append((number, match.group(2), label, bool(match.group(1))))
-        words = INLINE.sub(lambda m: " " + m.group(2) + " ", prose)
-        words = HTML_TAG.sub(" ", ATTRS.sub(" ", words))
+        words = splice(prose, ((link.start, link.end, f" {link.text} ") for link in links))
+        words = replace_tags(ATTRS.sub(" ", words), " ")
         doc.prose.append((number, URLISH.sub(" ", words)))
     doc.anchors.update(ids)
     for number, text, label, is_image in references:
@@ -239,12 +282,12 @@ def scan_document(doc: Document, body: str, first_line: int, front: Sequence[str
 
 def _add_link(doc: Document, line: int, bang: str, text: str, target: str) -> None:
     doc.links.append(Link(line, text, target, is_image=bool(bang)))
-    for image in INLINE.finditer(text):  # an image inside a link: [![alt](img)](url)
-        if image.group(1):
-            doc.links.append(Link(line, image.group(2), image.group(3), is_image=True))
+    for image in inline_links(text):  # an image inside a link: [![alt](img)](url)
+        if image.bang:
+            doc.links.append(Link(line, image.text, image.target, is_image=True))
 
 
-def _heading_id(written: str, ids: set[str]) -> str:
+def _heading_id(written: str, ids: set[str], next_free: dict[str, str]) -> str:
     """The id Python-Markdown's toc gives the heading: an explicit {#id}, or its slug."""
     attrs = ATTRS.search(written)
     explicit = ATTR_ID.search(attrs.group()) if attrs else None
@@ -252,11 +295,31 @@ def _heading_id(written: str, ids: set[str]) -> str:
         ids.add(explicit.group(1))
         return explicit.group(1)
     text = ATTRS.sub("", written)
-    text = INLINE.sub(lambda m: m.group(2), text)  # link and image text, not addresses
-    text = CODE_SPAN.sub(lambda m: m.group(2), text)
-    text = HTML_TAG.sub("", text)
-    text = EMPHASIS.sub(lambda m: m.group(2), text)
-    return unique(slugify(html.unescape(text), "-"), ids)
+    text = replace_links(text, lambda link: link.text)  # link and image text, not addresses
+    text = replace_code_spans(text, lambda code: code)
+    text = replace_tags(text, "")
+    text = replace_emphasis(text)
+    return _unique(slugify(html.unescape(text), "-"), ids, next_free)
+
+
+def _unique(slug: str, ids: set[str], next_free: dict[str, str]) -> str:
+    """Python-Markdown's ``toc.unique``: the slug, or the first of slug_1, slug_2... not taken.
+
+    Its loop walked every taken suffix again for each equal heading (quadratic in a page of
+    thousands of "## Notes"); ``next_free`` remembers where each walk ended, for the next.
+    """
+    walked = []
+    while slug in ids or not slug:
+        walked.append(slug)
+        if slug in next_free:
+            slug = next_free[slug]
+            continue
+        match = IDCOUNT_RE.match(slug)
+        slug = f"{match.group(1)}_{int(match.group(2)) + 1}" if match else f"{slug}_1"
+    for taken in walked:  # each leads to ``slug`` through taken ids only, as ids only grow
+        next_free[taken] = slug
+    ids.add(slug)
+    return slug
 
 
 # -- the rules ----------------------------------------------------------------------------------
@@ -287,7 +350,7 @@ def check_links(doc: Document, context: Context) -> Iterator[Finding]:
             if not inside:
                 message = f'image "{target}" is outside the site\'s content folder'
                 yield finding(doc, link.line, "missing-image", message)
-            elif not (context.sources.docs_dir / file).is_file():
+            elif not _is_file(context.sources.docs_dir / file):
                 message = f'image "{target}" does not exist (looked for {context.shown(file)})'
                 hint = _did_you_mean(doc, file, context)
                 yield finding(doc, link.line, "missing-image", message + hint)
@@ -300,7 +363,7 @@ def check_links(doc: Document, context: Context) -> Iterator[Finding]:
             yield finding(doc, link.line, "broken-link", message + hint)
             continue
         if found is None:
-            if inside and (context.sources.docs_dir / file).is_file():
+            if inside and _is_file(context.sources.docs_dir / file):
                 continue  # a file such as a PDF
             found = context.by_url.get(_url_key(address))
             if found is None and address.split("/")[0] in GENERATED:
@@ -337,6 +400,14 @@ def _asset_names(docs_dir: Path) -> list[str]:
         for path in docs_dir.rglob("*")
         if path.is_file() and path.suffix != ".md"
     ]
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a link's target is a file; a name too long for the disk is none."""
+    try:
+        return path.is_file()
+    except OSError:  # e.g. ENAMETOOLONG from a link thousands of characters long
+        return False
 
 
 def _check_anchor(doc: Document, link: Link, target: Document, fragment: str) -> Iterator[Finding]:
@@ -382,9 +453,9 @@ def check_link_text(doc: Document, context: Context) -> Iterator[Finding]:
     for link in doc.links:
         if link.is_image:
             continue
-        text = INLINE.sub(lambda m: m.group(2), link.text)  # an image link: its alt text
+        text = replace_links(link.text, lambda image: image.text)  # an image link: its alt text
         words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-        if not words and INLINE.search(link.text):
+        if not words and inline_links(link.text):
             continue  # an image link without alt text: image-alt reports it
         if words in VAGUE_LINK_TEXT or not words:
             message = (
@@ -483,6 +554,129 @@ def check_markers(doc: Document, context: Context) -> Iterator[Finding]:
             yield finding(doc, number, "check-marker", message)
 
 
+def check_derived(doc: Document, context: Context) -> Iterator[Finding]:
+    """Name what bulletin made up for a post, so its writer can keep it or write their own."""
+    post = doc.post
+    if post is None:
+        return
+    if "description" in post.derived:
+        message = (
+            f'no description: given, so the site uses "{post.description}" (from the opening) '
+            "on the blog, in feeds, emails and link previews; to write your own, add "
+            'description: "…" to the front matter'
+        )
+        yield finding(doc, 1, "derived-description", message)
+    separator = context.sources.excerpt_separator
+    cut = excerpt_cut(post.body) if "excerpt" in post.derived and separator else None
+    if cut is not None:
+        if cut.kind in BLOCK_NAMES:
+            ending = f"the {BLOCK_NAMES[cut.kind]} it opens with"
+        else:
+            words = plain_text(post.body[: cut.offset], line_marks=True).split()
+            ending = " ".join(words[-EXCERPT_ENDING:])
+            ending = f'"…{ending}"' if len(words) > EXCERPT_ENDING else f'"{ending}"'
+        message = (
+            f"no {separator} line, so the blog's pages show the post up to here ({ending}); "
+            f"to end the excerpt elsewhere, put a line {separator} where it should end"
+        )
+        yield finding(doc, doc.first_line + cut.line, "derived-excerpt", message)
+
+
+def check_word_bullets(doc: Document, context: Context) -> Iterator[Finding]:
+    """A line starting with a bullet from Word is a paragraph, not a list item."""
+    for number, text in doc.prose:
+        line = text.lstrip()
+        if line.startswith("o\t"):
+            shown = '"o" and a tab'
+        elif line[:1] in WORD_BULLETS:
+            shown = WORD_BULLETS[line[0]]
+        else:
+            continue
+        message = (
+            f"the line starts with {shown}, as a list pasted from Word does, so it is published "
+            'as a paragraph, not as an item of a list; use - for a list: start each item with "- " '
+            "(a hyphen and a space), with a blank line before the first"
+        )
+        yield finding(doc, number, "word-bullet", message)
+
+
+def check_fee_table_year(doc: Document, context: Context) -> Iterator[Finding]:
+    """A bare [[fee-table]] shows the schedule in force on the post's date: there must be one."""
+    post, schedules = doc.post, context.site.fees
+    if post is None or not schedules:
+        return
+    for number, year in find_fee_markers(post.body):
+        if year is not None:
+            continue
+        try:
+            current_schedule(schedules, post.date.astimezone(LONDON).date())
+        except ValueError:  # before the first schedule, which the table then shows
+            first = min(schedules, key=lambda schedule: schedule.effective)
+            starts = format_date(first.effective, "d MMMM y", locale="en_GB")
+            fees_file = context.sources.fees_file
+            where = (
+                fees_file.relative_to(context.sources.root).as_posix()
+                if fees_file is not None and fees_file.is_relative_to(context.sources.root)
+                else "the fees file"
+            )
+            message = (
+                f"[[fee-table]] shows the fees in force on the post's date, {_day(post)}, but "
+                f"the first schedule in {where}, {first.year}, starts on {starts}, so the "
+                f"table would show {first.year}; if that is right write [[fee-table "
+                f"{first.year}]], else add the schedule in force then to {where}"
+            )
+            yield finding(doc, doc.first_line + number - 1, "fee-table-year", message)
+
+
+def check_issue_number(doc: Document, context: Context) -> Iterator[Finding]:
+    """Each published newsletter issue has its own number: the later of two is reported."""
+    post = doc.post
+    if post is None or not post.is_newsletter or post.draft or post.issue is None:
+        return
+    issues = sorted(
+        (other for other in context.site.posts if other.is_newsletter and not other.draft),
+        key=lambda other: (other.date, other.path),
+    )
+    first = next(other for other in issues if other.issue == post.issue)
+    if first is post:
+        return
+    earlier = issues[: issues.index(post)]
+    number = max((other.issue or 0 for other in earlier), default=0) + 1
+    found = context.by_uri.get(first.src_uri)
+    where = f"{first.path}:{_key_line(found, 'issue')}" if found else first.path
+    message = (
+        f"issue {post.issue} is also the number of {where} ({_day(first)}): each issue needs "
+        f"its own number; the issues before this one go up to {number - 1}, so write issue: "
+        f"{number}"
+    )
+    yield finding(doc, _key_line(doc, "issue"), "issue-number", message)
+
+
+def check_edition_month(doc: Document, context: Context) -> Iterator[Finding]:
+    """A newsletter's edition is the month of its date."""
+    post = doc.post
+    if post is None or not post.is_newsletter or post.edition is None:
+        return
+    day = post.date.astimezone(LONDON)
+    month = f"{day.year:04d}-{day.month:02d}"
+    if post.edition != month:
+        message = (
+            f'edition "{post.edition}" is not the month of the issue\'s date, {_day(post)}; '
+            f'write edition: "{month}", or correct the date'
+        )
+        yield finding(doc, _key_line(doc, "edition"), "edition-month", message)
+
+
+def _key_line(doc: Document, key: str) -> int:
+    """The file line of a front-matter key as written at the start of a line; else 1."""
+    for number, line in doc.raw:
+        if number >= doc.first_line:
+            break
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
 DOCUMENT_RULES: tuple[Callable[[Document, Context], Iterable[Finding]], ...] = (
     check_links,
     check_images,
@@ -492,7 +686,19 @@ DOCUMENT_RULES: tuple[Callable[[Document, Context], Iterable[Finding]], ...] = (
     check_personal_data,
     check_acronyms,
     check_markers,
+    check_derived,
+    check_word_bullets,
+    check_fee_table_year,
+    check_issue_number,
+    check_edition_month,
 )
+ERROR_RULES: tuple[Callable[[Document, Context], Iterable[Finding]], ...] = (
+    check_links,
+    check_images,
+    check_issue_number,
+)
+"""The rules that find errors (email-size aside: a check measures the last build's emails),
+which a failed build lists with its validation problems."""
 
 
 # -- the site -----------------------------------------------------------------------------------
@@ -507,10 +713,13 @@ def check_site(
     email_budget: int = 100 * 1024,
     allowed_emails: Iterable[str] = frozenset(),
     allowed_phones: Iterable[str] = frozenset(),
+    rules: Sequence[Callable[[Document, Context], Iterable[Finding]]] = DOCUMENT_RULES,
 ) -> list[Finding]:
-    """Every finding for the site's posts, newsletters and pages, sorted by path and line."""
+    """Every finding of ``rules`` for the site's posts, newsletters and pages, sorted by path
+    and line."""
     documents = [_post_document(post, sources) for post in site.posts]
     documents += _page_documents(sources)
+    documents += _unvalidated_documents(site, sources)
     context = Context(
         site=site,
         sources=sources,
@@ -524,7 +733,7 @@ def check_site(
     )
     findings: list[Finding] = []
     for doc in documents:
-        for rule in DOCUMENT_RULES:
+        for rule in rules:
             findings.extend(
                 item
                 for item in rule(doc, context)
@@ -572,17 +781,47 @@ def _page_documents(sources: SiteSources) -> list[Document]:
     return documents
 
 
+def _unvalidated_documents(site: Site, sources: SiteSources) -> list[Document]:
+    """Posts that validation refused, as written, so one report has their content problems too.
+
+    A file validation could not read (too large, not UTF-8) is left out: it said why. Its
+    address is not known (the date may be missing): one of the same depth stands in for it.
+    """
+    documents = []
+    for shown, src_uri in site.unvalidated:
+        path = sources.root / shown
+        try:
+            if path.stat().st_size > sources.max_post_bytes:
+                continue
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        closing = 0
+        if lines and lines[0].strip() == "---":
+            closing = next(
+                (i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), 0
+            )
+        slug = posixpath.splitext(posixpath.basename(src_uri))[0]
+        url_date = format_date(date(2000, 1, 1), format=sources.url_date_format, locale="en_GB")
+        url = sources.url_format.format(date=url_date, slug=slug, file=slug).strip("/") + "/"
+        doc = Document(shown, src_uri, url, None)
+        body = "\n".join(lines[closing + 1 :] if closing else lines)
+        documents.append(scan_document(doc, body, closing + 2 if closing else 1, lines[:closing]))
+    return documents
+
+
 def _read(path: Path) -> str:
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _load_warnings(site: Site) -> Iterator[Finding]:
-    """``load_site``'s warnings ("path:line: message") as findings, so one report has all."""
+    """``load_site``'s warnings ("path:line: message", or "path: message") as findings."""
     for warning in site.warnings:
-        match = re.match(r"^(.*?):(\d+): (.*)$", warning, re.DOTALL)
+        match = re.match(r"^(.*?)(?::(\d+))?: (.*)$", warning, re.DOTALL)
         path, line, message = match.groups() if match else ("", "0", warning)
-        yield Finding(path, int(line), RULES["unknown-key"], "unknown-key", message)
+        yield Finding(path, int(line or 0), RULES["unknown-key"], "unknown-key", message)
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -591,9 +830,11 @@ def _load_warnings(site: Site) -> Iterator[Finding]:
 def format_report(
     findings: Sequence[Finding], scheduled: Sequence[Post], strict: bool
 ) -> tuple[str, int]:
-    """The printed report, grouped by file, counted, then what is scheduled; and the exit status."""
+    """The printed report, grouped by file, counted, then suggestions and what is scheduled;
+    and the exit status. Suggestions are not problems: they never fail the check."""
     lines: list[str] = []
-    ordered = sorted(findings)
+    ordered = sorted(item for item in findings if item.severity != SUGGESTION)
+    suggestions = sorted(item for item in findings if item.severity == SUGGESTION)
     for path, group in itertools.groupby(ordered, key=lambda item: item.path):
         items = list(group)
         lines.append(f"{path} ({_count(items)})")
@@ -608,6 +849,10 @@ def format_report(
     else:
         lines.append("No problems found.")
     lines.append("")
+    if suggestions:
+        lines.append("Suggestions (bulletin filled these in; write your own to replace them):")
+        lines.extend(str(item) for item in suggestions)
+        lines.append("")
     if scheduled:
         lines.append("Scheduled:")
         lines.extend(f'{post.path}: "{post.title}" publishes on {_day(post)}' for post in scheduled)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
-import shutil
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -44,10 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="publish as on this day (default: today); scheduled posts up to it appear",
     )
     new = commands.add_parser(
-        "new", help="start a post or a newsletter issue with its front matter filled in"
+        "new",
+        help="start a post or a newsletter issue with its front matter filled in, or add an author",
+        usage="%(prog)s post|newsletter --title TITLE [options]\n"
+        "       %(prog)s author KEY --name NAME --role ROLE [--avatar PATH]",
     )
-    new.add_argument("kind", choices=["post", "newsletter"])
-    new.add_argument("--title", required=True, help='the title, e.g. "March update"')
+    new.add_argument("kind", choices=["post", "newsletter", "author"])
+    new.add_argument(
+        "key", nargs="?", metavar="KEY", help="author: the key posts name them by, e.g. ian"
+    )
+    new.add_argument("--title", help='post, newsletter: the title, e.g. "March update"')
     new.add_argument(
         "--category", default="Manager blog", help="the series of a post (default: %(default)s)"
     )
@@ -56,6 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an author key from the authors file (default: default_author in mkdocs.yml)",
     )
     new.add_argument("--date", metavar="YYYY-MM-DD", help="the publication date (default: today)")
+    new.add_argument("--name", help='author: the name shown on posts, e.g. "Ian Smith"')
+    new.add_argument("--role", help='author: their role, e.g. "Independent Scrutineer"')
+    new.add_argument(
+        "--avatar",
+        metavar="PATH",
+        help="author: a picture inside the docs folder, e.g. assets/avatars/ian.png, or an "
+        "https:// address (default: a picture of their initials)",
+    )
     check = commands.add_parser(
         "check", help="run every validation and content check; nothing is written"
     )
@@ -86,7 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "send", help="send a proof of a built issue (.eml) through SMTP (BULLETIN_SMTP_* settings)"
     )
     send.add_argument("slug")
-    send.add_argument("--to", required=True, help="the address that receives the proof")
+    send.add_argument(
+        "--to",
+        required=True,
+        help="who receives the proof: an address, or several separated by commas",
+    )
     send.add_argument("--from-dir", default="build/email", help="where the built .eml files are")
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -102,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             if args.as_of:
+                problem = day_problem(args.as_of)
+                if problem:
+                    print(f"bulletin build: --as-of: {problem}", file=sys.stderr)
+                    return 2
                 os.environ["BULLETIN_NOW"] = args.as_of
             return run_build(config_file)
         if args.command == "check":
@@ -129,7 +152,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, PluginError) as error:
         print(f"bulletin: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a full disk, a folder it may not write to: no traceback
+        unchanged = "; nothing was published" if args.command == "build" else ""
+        print(f"bulletin: {describe_os_error(error)}{unchanged}", file=sys.stderr)
+        return 1
     return 2
+
+
+def day_problem(text: str) -> str | None:
+    """Why ``text`` is not a calendar day written YYYY-MM-DD; None if it is one."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return f"{text!r} is not a date written YYYY-MM-DD, like 2024-03-08"
+    try:
+        date.fromisoformat(text)
+    except ValueError as error:
+        return f"{text} is not a real date ({error}); write it as YYYY-MM-DD, like 2024-03-08"
+    return None
+
+
+def describe_os_error(error: OSError) -> str:
+    """A failed read or write as something to act on: what went wrong, where, what to do."""
+    where = f": {os.path.relpath(error.filename)}" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full{where}; free some space on the disk and run the command again"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied{where}; check that your account may read and write there "
+            "(and that no other program has the file open), then run the command again"
+        )
+    if error.errno == errno.EROFS:
+        return f"the disk is read-only{where}; work on a disk you can write to"
+    return f"{error.strerror or error}{where}; check the file and the disk, then try again"
 
 
 @contextlib.contextmanager
@@ -155,34 +208,54 @@ def run_build(config_file: Path) -> int:
     config.plugins.on_startup(command="build", dirty=False)
     try:
         mkdocs_build(config)
+    except OSError as error:  # main() reports it: as the file it was to become
+        output = Path(config.config_file_path).parent / config.plugins["bulletin"].config.output_dir
+        show_as_published(error, output)
+        raise
     finally:
         config.plugins.on_shutdown()
     return 0
 
 
+def show_as_published(error: OSError, output: Path) -> None:
+    """Name the file of a failed write in the staging folder by its place in ``output``."""
+    from bulletin.publish import STAGING_PREFIX
+
+    if not isinstance(error.filename, str):
+        return
+    parts = Path(error.filename).parts
+    for index, part in enumerate(parts):
+        if part.startswith(STAGING_PREFIX):
+            error.filename = str(output.joinpath(*parts[index + 1 :]))
+            return
+
+
 def run_check(config_file: Path, strict: bool) -> int:
     """Validate every source and run the content checks, printing one line per finding."""
     from bulletin.checks import Finding, check_site, format_report
-    from bulletin.errors import ContentError
-    from bulletin.plugin import publication_time, sources_from_config
-    from bulletin.sources import load_site
+    from bulletin.plugin import check_places, check_settings, publication_time, sources_from_config
+    from bulletin.sources import load_site_with_problems
 
     config = load_config(config_file=str(config_file))
     options = config.plugins["bulletin"].config
     sources = sources_from_config(config, options)
-    try:
-        site = load_site(sources, now=publication_time())
-    except ContentError as error:
-        found = [
-            Finding(
-                p.path,
-                p.line,
-                "error",
-                "content",
-                f"{p.field}: {p.message}" if p.field else p.message,
-            )
-            for p in error.problems
-        ]
+    check_places(config, options, sources, command=None)  # PluginError: reported by main()
+    check_settings(config, options)
+    # Validation problems and the content rules in one report: the rules run on every post
+    # that could be read, even one validation refused (a post without a date is still
+    # checked for links, images and personal data).
+    site, problems = load_site_with_problems(sources, now=publication_time())
+    found = [
+        Finding(
+            p.path,
+            p.line,
+            "error",
+            "content",
+            f"{p.field}: {p.message}" if p.field else p.message,
+        )
+        for p in problems
+    ]
+    if site is None:  # a link out of the project: nothing was read
         print(format_report(found, [], strict)[0], end="")
         return 1
     organisation, email = options.organisation, options.email
@@ -202,7 +275,7 @@ def run_check(config_file: Path, strict: bool) -> int:
         allowed_emails={address for address in addresses if address},
         allowed_phones={organisation.phone} if organisation.phone else set(),
     )
-    text, status = format_report(findings, list(site.scheduled), strict)
+    text, status = format_report(found + findings, list(site.scheduled), strict)
     print(text, end="")
     return status
 
@@ -219,7 +292,7 @@ def built_email_sizes(site: Site, root: Path, output_dir: str) -> dict[str, int]
 
 
 def run_new(config_file: Path, args: argparse.Namespace) -> int:
-    """Create a post or newsletter file from the scaffold templates."""
+    """Create a post or newsletter file from the scaffold templates, or add an author."""
     import difflib
     from datetime import date
 
@@ -227,6 +300,30 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     from bulletin.scaffold import Draft, next_issue, render_draft, slugify, write_new
     from bulletin.sources import load_authors
 
+    wrong = [f"--{name}" for name in ("name", "role", "avatar") if getattr(args, name)]
+    if args.kind == "author":
+        wrong = [f"--{name}" for name in ("title", "author", "date") if getattr(args, name)]
+    if wrong:
+        print(
+            f"bulletin new {args.kind}: {', '.join(wrong)} is not for a new {args.kind}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.kind == "author":
+        return run_new_author(config_file, args)
+    if args.key is not None:
+        print(
+            f"bulletin new {args.kind}: {args.key!r}: a key is for 'bulletin new author' only; "
+            'give the title as --title "..."',
+            file=sys.stderr,
+        )
+        return 2
+    if not args.title:
+        print(
+            f'bulletin new {args.kind}: give the title, e.g. --title "March update"',
+            file=sys.stderr,
+        )
+        return 2
     config = load_config(config_file=str(config_file))
     plugin = config.plugins["bulletin"]
     sources = sources_from_config(config, plugin.config)
@@ -240,7 +337,23 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     author = args.author or plugin.config.default_author
     category = "Newsletter" if args.kind == "newsletter" else args.category
     errors = []
-    if author not in authors:
+    if args.kind == "post" and category == "Newsletter":
+        # Refused rather than redirected: an issue needs its own folder, template, number and
+        # edition, and the command that makes them is the one to remember next month.
+        others = [name for name in sources.categories if name != category]
+        errors.append(
+            "a newsletter issue is made with `bulletin new newsletter --title ...` (it goes "
+            "in the newsletters folder, numbered and with its sections)"
+            + (f"; for a post, give --category one of: {', '.join(others)}" if others else "")
+        )
+    if author not in authors and problems:  # the real reason: the authors file did not load
+        for problem in sorted(problems):
+            print(problem, file=sys.stderr)
+        errors.append(
+            f"cannot use author {author!r}: the authors file has the problems above; "
+            "fix them and run the command again"
+        )
+    elif author not in authors:
         close = difflib.get_close_matches(author or "", list(authors), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         errors.append(f"unknown author {author!r}; {hint}known: {', '.join(authors) or 'none'}")
@@ -282,6 +395,93 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
+    """Add an author to the authors file, leaving what is there as it is."""
+    from bulletin.avatars import generated_path
+    from bulletin.errors import Problem
+    from bulletin.plugin import sources_from_config
+    from bulletin.scaffold import add_author
+    from bulletin.sources import (
+        AUTHOR_KEY,
+        MARKUP,
+        avatar_problem,
+        display_path,
+        is_one_line,
+        load_authors,
+    )
+    from bulletin.writing import write_file
+
+    key, name, role = args.key, (args.name or "").strip(), (args.role or "").strip()
+    errors: list[str] = []
+    if not key:
+        errors.append("give the author's key after 'author', e.g. bulletin new author ian")
+    elif not AUTHOR_KEY.match(key) or ".." in key:
+        errors.append(
+            f"{key!r} cannot be an author key: it names the author's page and feeds "
+            "(author/<key>/); use letters, digits, '-', '_' and '.' (not first), e.g. ian"
+        )
+    for option, value, example in (("--name", name, "Ian Smith"), ("--role", role, "Chair")):
+        line_problems: list[Problem] = []
+        if not value:
+            errors.append(f'{option}: give it, e.g. {option} "{example}"')
+        elif MARKUP.search(value):
+            errors.append(f"{option}: cannot contain <, > or double quotes")
+        elif not is_one_line(value, option, "", 0, line_problems):
+            errors.append(f"{option}: must be one line of text, without tabs or control characters")
+    if errors:
+        for error in errors:
+            print(f"bulletin new author: {error}", file=sys.stderr)
+        return 2
+    config = load_config(config_file=str(config_file))
+    sources = sources_from_config(config, config.plugins["bulletin"].config)
+    path = sources.authors_file
+    shown = display_path(path, sources)
+    problems: list[Problem] = []
+    authors = load_authors(sources, problems) if path.exists() else {}
+    if problems:
+        for problem in sorted(problems):
+            print(problem, file=sys.stderr)
+        print(
+            f"bulletin new author: {shown} has the problems above; fix them and run the "
+            "command again (nothing was added)",
+            file=sys.stderr,
+        )
+        return 1
+    if key in authors:
+        print(
+            f"bulletin new author: {key!r} is already an author in {shown}; choose another key",
+            file=sys.stderr,
+        )
+        return 1
+    avatar = (args.avatar or "").strip() or None
+    if avatar is not None:
+        why = avatar_problem(avatar, sources)
+        if why:
+            print(f"bulletin new author: --avatar: {why}", file=sys.stderr)
+            return 2
+    raw = path.read_bytes() if path.exists() else b""
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    text = raw.decode("utf-8-sig")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        added, line = add_author(text.replace("\r\n", "\n"), key, name, role, avatar)
+    except ValueError as error:
+        print(f"bulletin new author: {shown}: {error}", file=sys.stderr)
+        return 1
+    write_file(path.parent, path.name, bom + added.replace("\n", newline).encode("utf-8"))
+    if key not in load_authors(sources, problems) or problems:  # never leave a broken file
+        write_file(path.parent, path.name, raw)
+        for problem in sorted(problems):
+            print(problem, file=sys.stderr)
+        print(f"bulletin new author: {shown} was left as it was", file=sys.stderr)
+        return 1
+    picture = avatar or f"a picture of the initials ({generated_path(key)}, made at each build)"
+    print(f"Added {name} ({role}) to {shown}:{line} as author {key!r}")
+    print(f"Avatar: {picture}")
+    print(f"A post names them with: authors: [{key}]")
+    return 0
+
+
 def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
     """Print the fee for a number of representatives, from the site's fee data."""
     from bulletin.errors import ContentError
@@ -295,6 +495,14 @@ def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
         count = parse_representatives(representatives)
         today = None if year else datetime.now(LONDON).date()
         print(format_quote(quote(schedules, count, year=year, on=today)))
+        newest = max(schedules, key=lambda schedule: schedule.effective)
+        if today is not None and (today - newest.effective).days > 366:
+            print(
+                f"Note: this is the schedule in force today, and the newest in "
+                f"{os.path.relpath(path)}: {newest.year}, from {newest.effective.isoformat()}, "
+                "more than a year ago. If fees have changed since, add the new year's schedule.",
+                file=sys.stderr,
+            )
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return 1
@@ -306,6 +514,8 @@ def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
 
 def run_email(config_file: Path, slug: str, out: Path) -> int:
     """Render one newsletter issue: the site is built in a scratch folder, only the email is kept."""
+    from bulletin.writing import write_file
+
     config = load_config(config_file=str(config_file))
     plugin = config.plugins["bulletin"]
     newsletters = Path(config.config_file_path).parent / plugin.config.newsletters_dir
@@ -329,9 +539,8 @@ def run_email(config_file: Path, slug: str, out: Path) -> int:
                 file=sys.stderr,
             )
             return 1
-        out.mkdir(parents=True, exist_ok=True)
         for path in made:
-            shutil.copyfile(path, out / path.name)
+            write_file(out, path.name, path.read_bytes())
             print(out / path.name)
     return 0
 
@@ -345,11 +554,11 @@ def run_send(eml: Path, to: str) -> int:
         )
         return 1
     try:
-        send_proof(eml.read_bytes(), to, os.environ)
+        recipients = send_proof(eml.read_bytes(), to, os.environ)
     except ProofError as error:
         print(f"bulletin: {error}", file=sys.stderr)
         return 1
-    print(f"Sent a proof of {eml.name} to {to}")
+    print(f"Sent a proof of {eml.name} to {', '.join(recipients)}")
     return 0
 
 

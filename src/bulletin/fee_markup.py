@@ -9,6 +9,7 @@ well-formed XML without inline styles, so the email stage can parse and style it
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -31,6 +32,7 @@ from bulletin.fees import (
     select_schedule,
 )
 from bulletin.fences import lines_outside_fences
+from bulletin.linescan import replace_code_spans
 
 MARKER = re.compile(
     r"^[ ]{0,3}\[\[fee-(?P<kind>table|calculator)(?:[ \t]+(?P<year>[^\s\]]+))?[ \t]*\]\][ \t]*$",
@@ -38,7 +40,8 @@ MARKER = re.compile(
 )
 """A marker: alone on its line, indented less than a code block."""
 
-_NEAR_MISS = re.compile(r"^[ ]{0,3}\[\[\s*fee", re.IGNORECASE)
+MARKER_WORDS = ("feetable", "feecalculator")
+"""The markers' names in the letters only, to recognise one written slightly wrongly."""
 
 
 # -- finding and checking markers -----------------------------------------------------------
@@ -54,6 +57,28 @@ def find_fee_markers(markdown_text: str) -> list[tuple[int, str | None]]:
     return found
 
 
+def pin_fee_tables(markdown_text: str, schedules: Sequence[FeeSchedule], on: date) -> str:
+    """Name the year in each bare ``[[fee-table]]``: the schedule in force on ``on``.
+
+    A post's fee table is the one in force on the post's own date, so adding next year's
+    fees never rewrites an archived newsletter. Before the first schedule, the first.
+    """
+    bare = {number for number, year in find_fee_markers(markdown_text) if year is None}
+    if not bare or not schedules:
+        return markdown_text
+    in_force = [schedule for schedule in schedules if schedule.effective <= on]
+    if in_force:
+        chosen = max(in_force, key=lambda schedule: schedule.effective)
+    else:
+        chosen = min(schedules, key=lambda schedule: schedule.effective)
+    lines = markdown_text.split("\n")
+    for number in bare:
+        lines[number - 1] = lines[number - 1].replace(
+            "[[fee-table", f"[[fee-table {chosen.year}", 1
+        )
+    return "\n".join(lines)
+
+
 def check_fee_markers(
     markdown_text: str, schedules: Sequence[FeeSchedule], path: str, first_line: int = 1
 ) -> list[Problem]:
@@ -64,9 +89,10 @@ def check_fee_markers(
         where = number + first_line - 1
         match = MARKER.match(line)
         if match is None:
-            if _NEAR_MISS.match(line):
+            if is_near_miss(line):
+                shown = line.strip() if len(line.strip()) <= 60 else line.strip()[:59] + "…"
                 message = (
-                    f"{line.strip()!r} is not a fee marker; write [[fee-table]], "
+                    f"{shown!r} is not a fee marker; write [[fee-table]], "
                     "[[fee-table 2019/20]] or [[fee-calculator]] alone on the line"
                 )
                 problems.append(Problem(path, where, "fee marker", message))
@@ -87,6 +113,26 @@ def check_fee_markers(
                 message = f"{error}; add the year to content/fees.yml or correct the marker"
                 problems.append(Problem(path, where, "fee marker", message))
     return problems
+
+
+def is_near_miss(line: str) -> bool:
+    """Whether a line that is not a marker was meant as one, and would publish as written.
+
+    ``[[`` and then ``fee`` anywhere outside code (``[[ fee-table ]]``, ``[[fee table]]``,
+    ``[[fee-tabel]]``, a marker with words beside it), or a line that is only a bracketed
+    name close to a marker's (``[fee-table]``). Linear: splits and slices, no pattern.
+    """
+    text = line.lstrip(" ")
+    if len(line) - len(text) > 3:
+        return False  # indented code
+    prose = replace_code_spans(text, lambda code: "").lower()  # `[[fee-table]]` explained
+    if any(part.lstrip().startswith("fee") for part in prose.split("[[")[1:]):
+        return True
+    bare = prose.strip()
+    if bare[:1] not in ("[", "{") or bare[-1:] not in ("]", "}"):
+        return False
+    letters = "".join(char for char in bare[:40] if char.isalpha())
+    return bool(difflib.get_close_matches(letters, MARKER_WORDS, n=1, cutoff=0.75))
 
 
 # -- HTML -----------------------------------------------------------------------------------
@@ -140,11 +186,17 @@ def render_advert_note(schedule: FeeSchedule) -> str:
 def render_fee_calculator_html(
     schedules: Sequence[FeeSchedule], default_year: str, maximum: int = MAX_REPRESENTATIVES
 ) -> str:
-    """The calculator form (hidden until its script runs) and the fee data it embeds."""
+    """The calculator form (hidden until its script runs), carrying the fee data it reads.
+
+    The data is an attribute, not a ``<script>`` data block, so the page passes the website's
+    HTML allow-list (``sanitise``) like any other content.
+    """
     esc = html.escape
+    data = esc(render_fee_data(schedules, default_year, maximum), quote=True)
     parts = [
         '<div class="fee-calculator">',
-        '<form class="fee-calculator-form" id="fee-calculator" hidden="hidden" autocomplete="off">',
+        '<form class="fee-calculator-form" id="fee-calculator" hidden="hidden" '
+        f'autocomplete="off" data-fees="{data}">',
         '<p class="fee-field">',
         '<label for="fee-representatives">Number of representatives</label>',
         '<input id="fee-representatives" name="representatives" type="number" min="1" '
@@ -173,9 +225,6 @@ def render_fee_calculator_html(
         '<p class="fee-result"><output id="fee-result" for="fee-representatives" '
         'aria-live="polite" aria-atomic="true"></output></p>',
         "</form>",
-        '<script type="application/json" id="fee-data">'
-        + render_fee_data(schedules, default_year, maximum)
-        + "</script>",
         "</div>",
     ]
     return "\n".join(parts)

@@ -3,6 +3,9 @@
 Front-matter keys are mkdocs-material's blog keys (``title``, ``date``, ``authors``,
 ``categories``, ``tags``, ``description``, ``draft``, ``slug``) plus our own for
 newsletters: ``issue`` (the issue number) and ``edition`` (the month, ``YYYY-MM``).
+``title``, ``date``, ``authors`` and ``categories`` are required; a post without
+``description`` gets one made from its opening, and one without ``<!-- more -->`` an
+automatic excerpt, unless the site requires them (``SiteSources.require``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ if TYPE_CHECKING:
 
 LONDON = ZoneInfo("Europe/London")
 """Dates are calendar days in the UK; feeds and emails show them with this offset."""
+MAX_POST_BYTES = 2_000_000
+"""The largest Markdown file read: 2 MB (decimal), where a newsletter is some 10 KB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,10 @@ class Author:
     key: str
     name: str
     role: str
-    avatar: str
+    avatar: str  # a path inside docs_dir or an http(s) address; see has_generated_avatar
+    # No avatar in the authors file: ``avatar`` is the initials picture bulletin makes
+    # (avatars.generated_path), added to the site by the plugin.
+    has_generated_avatar: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,9 @@ class Post:
     issue: int | None = None
     edition: str | None = None
     expires: datetime | None = None  # our key: the day the post comes down (Hugo has this)
+    # What bulletin made up because the author left it out: "description" (from the opening,
+    # see summary.derive_description) and "excerpt" (no <!-- more -->: see summary.excerpt_cut).
+    derived: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +78,16 @@ class SiteSources:
     post_uri_prefix: str  # posts' src_uri prefix inside docs_dir, e.g. "posts"
     url_format: str = "{date}/{slug}"
     url_date_format: str = "yyyy/MM"
-    excerpt_separator: str | None = "<!-- more -->"  # None when excerpts are optional
+    excerpt_separator: str | None = "<!-- more -->"  # None: Material shows whole posts
     fees_file: Path | None = None  # the fee schedules, e.g. content/fees.yml
     glossary_file: Path | None = None  # acronyms and their meanings, e.g. content/glossary.yml
     raw_html: bool = False  # whether Markdown may carry raw HTML onto the website
+    max_post_bytes: int = MAX_POST_BYTES  # a larger post, newsletter or page is refused unread
+    # What a post must give rather than have derived: "description", "excerpt" (bulletin: require:)
+    require: tuple[str, ...] = ()
+    # The ``/// name`` blocks the site's Markdown extensions register (blocks.configured_blocks);
+    # None: not known, so only whether each block is closed is checked.
+    block_names: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +100,9 @@ class Site:
     now: datetime | None = None  # when the site is published; None publishes every date
     fees: tuple[FeeSchedule, ...] = ()
     glossary: dict[str, str] = field(default_factory=dict)  # acronym -> meaning
+    # Posts and newsletters read but refused by validation, as (path, src_uri): only from
+    # sources.load_site_with_problems, so that `bulletin check` runs its rules on them too.
+    unvalidated: tuple[tuple[str, str], ...] = ()
 
     def is_live(self, post: Post) -> bool:
         """Whether readers see the post now: not a draft, not scheduled, not expired."""

@@ -27,14 +27,23 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import feeds, glossary, newsletter, publish, speedups
-from bulletin.blocks import strip_channel
+from bulletin import avatars, feeds, glossary, newsletter, publish, speedups, yamlsafe
+from bulletin.blocks import configured_blocks, strip_channel
 from bulletin.cache import RenderCache, context_digest
-from bulletin.errors import ContentError
-from bulletin.fee_markup import FeeTableExtension
-from bulletin.model import LONDON, Post, Site, SiteSources
+from bulletin.errors import ContentError, Problem
+from bulletin.fee_markup import FeeTableExtension, pin_fee_tables
+from bulletin.model import LONDON, MAX_POST_BYTES, Post, Site, SiteSources
 from bulletin.pagecache import CachedTemplate, PageCache
-from bulletin.sources import load_site, newsletter_src_uri
+from bulletin.sanitise import clean_excerpt, clean_page, escape_meta, restrict_markdown
+from bulletin.sources import (
+    WORD_LINE_BREAK,
+    is_hidden,
+    is_one_line,
+    load_site_with_problems,
+    newsletter_src_uri,
+)
+from bulletin.summary import insert_excerpt_separator
+from bulletin.writing import UnsafePath, write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -82,8 +91,13 @@ class BulletinConfig(base.Config):
         str, default=".bulletin-cache"
     )  # rendered pages kept between builds; "" for none
     raw_html = c.Type(bool, default=False)  # raw HTML in Markdown on the website (never in email)
+    max_post_bytes = c.Type(int, default=MAX_POST_BYTES)  # a larger Markdown file is refused
     glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
+    # What every post must give rather than have derived from its opening (see summary.py).
+    require = c.ListOfItems(c.Choice(("description", "excerpt")), default=[])
     output_dir = c.Type(str, default="build")
+    # The circle of the initials picture of an author without an avatar; "" for brand_colour.
+    avatar_colour = c.Type(str, default="")
     organisation = c.SubConfig(OrganisationConfig)
     feeds = c.SubConfig(FeedsConfig)
     email = c.SubConfig(EmailConfig)
@@ -115,6 +129,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.page_cache: PageCache | None = None  # `mkdocs serve`: finished pages by context
         self.memos: dict[str, speedups.Memo] = {}  # `mkdocs serve`: search entries, emails...
         self.files: Files | None = None
+        self.avatar_colour = EmailConfig.brand_colour.default
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -134,13 +149,27 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         started = time.perf_counter()
         self.timings = {}
         self.sources = sources_from_config(config, self.config)
-        try:
-            self.site = load_site(
-                self.sources, now=publication_time(), memo=self.memos.get("posts")
-            )
-        except ContentError as error:
-            raise PluginError(error.report()) from None
+        check_places(config, self.config, self.sources, self.command)
+        check_settings(config, self.config)
+        self.avatar_colour = avatar_colour(config, self.config)
+        site, problems = load_site_with_problems(
+            self.sources, now=publication_time(), memo=self.memos.get("posts")
+        )
+        if problems or site is None:
+            # Under `mkdocs serve` a failed rebuild stays quick (a writer saves mid-edit): the
+            # content rules scan every page, about a second at 1,000 posts.
+            checked = site if self.command != "serve" else None
+            raise PluginError(failed_build_report(checked, self.sources, problems))
+        self.site = site
         self.abbreviations = glossary.abbreviation_markdown(self.site.glossary)
+        generated = {k: a.avatar for k, a in self.site.authors.items() if a.has_generated_avatar}
+        if not speedups.fill_in_avatars(_blog_plugin(config), generated):
+            log.warning(
+                "bulletin: Material's blog reads its authors file differently from the version "
+                "bulletin knows, so authors without an avatar (%s) cannot be given their initials; "
+                "give each an avatar in the authors file, or update bulletin",
+                ", ".join(sorted(generated)),
+            )
         self.timings["validate"] = time.perf_counter() - started
         log.info(
             "Validated %d posts and newsletters (%d published) in %.2f s",
@@ -148,6 +177,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             len(self.site.published),
             self.timings["validate"],
         )
+        if not self.config.raw_html:
+            restrict_markdown(config)
         if self.site.fees:
             on = self.site.now.date() if self.site.now else None
             config.markdown_extensions.append(FeeTableExtension(schedules=self.site.fees, on=on))
@@ -158,11 +189,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         for warning in self.site.warnings:
             log.warning(warning)
         ours = os.environ.get("BULLETIN_SET_SOURCE_DATE_EPOCH") == "1"
-        if ("SOURCE_DATE_EPOCH" not in os.environ or ours) and self.site.posts:
+        newest = newest_publication(self.site)
+        if ("SOURCE_DATE_EPOCH" not in os.environ or ours) and newest is not None:
             # Reproducible by default: MkDocs stamps the sitemap with the build date, which
-            # becomes the newest post's date rather than the clock (again at each rebuild
-            # of `mkdocs serve`, which runs in the same process).
-            newest = max(post.updated or post.date for post in self.site.posts)
+            # becomes the newest published post's date rather than the clock (again at each
+            # rebuild of `mkdocs serve`, which runs in the same process).
             os.environ["SOURCE_DATE_EPOCH"] = str(int(newest.timestamp()))
             os.environ["BULLETIN_SET_SOURCE_DATE_EPOCH"] = "1"
         self.posts_by_uri = {post.src_uri: post for post in self.site.posts}
@@ -181,13 +212,15 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             return  # e.g. `mkdocs serve --clean`, which builds into a temporary folder
         try:
             self.staging = publish.begin(output)
-        except publish.BuildLocked as error:
+        except (publish.BuildLocked, publish.ForeignOutput) as error:
             raise PluginError(str(error)) from None
         config.site_dir = str(self.staging.path_for(site_dir))
 
     def _add_newsletters(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.sources is not None and self.site is not None
         for path in sorted(self.sources.newsletters_dir.glob("*.md")):
+            if is_hidden(path, self.sources):  # left out, as MkDocs leaves out hidden pages
+                continue
             src_uri = newsletter_src_uri(self.sources, path)
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         for post in self.site.posts:
@@ -205,12 +238,25 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 file.name = post.slug
         return files
 
+    def _add_avatars(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Put the initials picture of each author without an avatar into the site."""
+        assert self.site is not None
+        for _, author in sorted(self.site.authors.items()):
+            if not author.has_generated_avatar:
+                continue
+            existing = files.get_file_from_path(author.avatar)
+            if existing is not None:  # ours, in the folder kept for generated pictures
+                files.remove(existing)
+            svg = avatars.render_avatar(author.name, self.avatar_colour)
+            files.append(File.generated(config, author.avatar, content=svg))
+        return files
+
     @event_priority(-60)  # after Material's blog has collected its posts
     def _index_posts(self, files: Files, *, config: MkDocsConfig) -> Files:
         speedups.index_blog_posts(_blog_plugin(config))
         return files
 
-    on_files = CombinedEvent(_add_newsletters, _index_posts)
+    on_files = CombinedEvent(_add_newsletters, _add_avatars, _index_posts)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.progress = Progress()
@@ -225,13 +271,20 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         # post's title before the post itself is rendered, so make titles safe now.
         for file in files.documentation_pages():
             if file.page is not None and file.src_uri in self.posts_by_uri:
-                self._escape_meta(file.page)
+                escape_meta(file.page)
         return nav
 
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
-        self._escape_meta(page)
+        escape_meta(page)
+        # Word's manual line break (Shift+Enter) is a new line, as sources reads it.
+        markdown = markdown.replace(WORD_LINE_BREAK, "\n")
+        post = self.post_for(page)
+        if post is not None:
+            markdown = self._add_derived(markdown, page, post)
+        if post is not None and self.site is not None and self.site.fees:
+            markdown = pin_fee_tables(markdown, self.site.fees, post.date.date())
         if self.config.cache_dir and self.sources is not None:
             if self.render_cache is None:
                 path = self.sources.root / self.config.cache_dir / "render.json"
@@ -245,16 +298,19 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.render_cache.wrap_page(page)
         return markdown + self.abbreviations  # glossary: every use gets an <abbr title>
 
-    def _escape_meta(self, page: Page) -> None:
-        """Titles and descriptions are text: Material's templates print them unescaped."""
-        if getattr(page, "_bulletin_escaped", False):
-            return
-        for key in ("title", "description"):
-            value = page.meta.get(key)
-            if isinstance(value, str):
-                # Markup: printed as is, and not escaped twice by templates that use |e.
-                page.meta[key] = Markup(escape(value, quote=True))
-        page._bulletin_escaped = True  # type: ignore[attr-defined]
+    def _add_derived(self, markdown: str, page: Page, post: Post) -> str:
+        """Give a post written without them an excerpt separator and a description.
+
+        Material's blog runs after us and looks for the separator in ``page.markdown``
+        (refusing the post when its ``post_excerpt`` is ``required``), so it goes there too.
+        """
+        separator = self.sources.excerpt_separator if self.sources is not None else None
+        if separator and separator not in markdown:
+            markdown = insert_excerpt_separator(markdown, separator)
+            page.markdown = markdown
+        if "description" in post.derived:  # for <meta name="description"> and link previews
+            page.meta["description"] = Markup(escape(post.description, quote=True))
+        return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         post = self.post_for(page)
@@ -268,6 +324,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 shorten_excerpt(excerpt, self.sources.excerpt_separator)
             if excerpt is not None and self.render_cache is not None:
                 self.render_cache.wrap_excerpt(excerpt)
+            if excerpt is not None and not self.config.raw_html:
+                clean_excerpt(excerpt)
+        if not self.config.raw_html:
+            html = clean_page(page, html)
+        if post is not None:
             return self.preview_notice(post, page) + html
         own_feeds = self.page_feeds(page)
         if own_feeds is not None and self.feed_settings is not None:
@@ -420,9 +481,13 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             speedups.collect_soon()
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
-            Path(timings_file).write_text(json.dumps(self.timings, indent=2), encoding="utf-8")
+            timings = Path(timings_file)
+            write_file(timings.parent, timings.name, json.dumps(self.timings, indent=2).encode())
         if self.staging is not None:
-            self.staging.publish()
+            try:
+                self.staging.publish()
+            except publish.ForeignOutput as error:
+                raise PluginError(str(error)) from None
             log.info("Published to %s", self.staging.output)
             self.staging = None
 
@@ -433,8 +498,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             folder = self.email_dir
         elif self.staging is not None:
             folder = self.staging.folder / "email"
-        else:  # `mkdocs serve`: inside the preview site, at /email/<slug>.html
+        elif self.command == "serve":  # inside the preview site, at /email/<slug>.html
             folder = Path(config.site_dir) / "email"
+        else:  # a site built elsewhere (`mkdocs build -d`, gh-deploy): emails checked, not published
+            folder = None
         problems = []
         count = 0
         environment = newsletter.make_environment()
@@ -446,7 +513,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             except ContentError as error:
                 problems.extend(error.problems)
                 continue
-            write_files(folder, files)
+            if folder is not None:
+                write_files(folder, files)
             count += 1
         if problems:
             raise PluginError(ContentError(problems).report())
@@ -520,8 +588,9 @@ def shorten_excerpt(excerpt: Any, separator: str) -> None:
         if not found:
             return convert(text)
         definitions = "\n".join(line for line in tail.splitlines() if DEFINITION.match(line))
-        # Something must follow the separator, or Material drops "Continue reading".
-        return convert(f"{head}{separator}\n\n<!-- continued -->\n\n{definitions}\n")
+        # Something must follow the separator, or Material drops "Continue reading". On a
+        # line of its own, the separator closes a paragraph it was put inside (summary.py).
+        return convert(f"{head}\n\n{separator}\n\n<!-- continued -->\n\n{definitions}\n")
 
     excerpt.md.convert = convert_head
 
@@ -569,11 +638,95 @@ def render_preview(post: Post, email: newsletter.Email) -> str:
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
-    """Write generated files (path relative to ``folder`` -> bytes)."""
-    for relative, data in sorted(files.items()):
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    """Write generated files (path relative to ``folder`` -> bytes), none outside ``folder``."""
+    try:
+        for relative, data in sorted(files.items()):
+            write_file(folder, relative, data)
+    except UnsafePath as error:
+        raise PluginError(f"bulletin: {error}") from None
+
+
+def check_places(
+    config: MkDocsConfig, options: BulletinConfig, sources: SiteSources, command: str | None
+) -> None:
+    """Refuse, before anything is written, an output_dir or site_dir not of bulletin's own.
+
+    A build replaces output_dir as a whole: set to the project folder, its parent or the
+    sources, it would delete them. The site must be inside it to be published atomically.
+    """
+    config_file = Path(config.config_file_path)
+    shown = config_file.name
+    try:
+        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        tree = None
+
+    def line_of(*keys: str) -> int:
+        found = yamlsafe.find_setting(tree, *keys)
+        return found[0] if found else 0
+
+    root = sources.root
+    output = (root / options.output_dir).resolve()
+    places = {
+        "docs_dir": sources.docs_dir,
+        "newsletters_dir": sources.newsletters_dir,
+        "the Git repository": root / ".git",
+    }
+    if config.theme.custom_dir:
+        places["theme.custom_dir"] = Path(config.theme.custom_dir).resolve()
+    problems = []
+    why = publish.output_dir_problem(output, root, places)
+    if why:
+        problems.append(
+            Problem(
+                shown,
+                line_of("plugins", "bulletin", "output_dir"),
+                "bulletin.output_dir",
+                f"{options.output_dir!r} {why}; bulletin replaces this folder at every build, "
+                "so give it a folder of its own, e.g. output_dir: build",
+            )
+        )
+    else:
+        site_dir = written_site_dir(config, tree, command)
+        site = (root / site_dir).resolve() if site_dir is not None else None
+        if site is not None and (site == output or not site.is_relative_to(output)):
+            where = "is" if site == output else "is not inside"
+            problems.append(
+                Problem(
+                    shown,
+                    line_of("site_dir"),
+                    "site_dir",
+                    f"{site_dir!r} {where} bulletin.output_dir ({options.output_dir!r}), so the "
+                    "site and the emails beside it could not be published in one atomic swap; "
+                    "give the site a folder inside output_dir, e.g. site_dir: "
+                    + Path(options.output_dir, "site").as_posix(),
+                )
+            )
+    if options.cache_dir and not (root / options.cache_dir).resolve().is_relative_to(root):
+        problems.append(
+            Problem(
+                shown,
+                line_of("plugins", "bulletin", "cache_dir"),
+                "bulletin.cache_dir",
+                f"{options.cache_dir!r} is outside the project folder; keep the cache inside "
+                "it, e.g. cache_dir: .bulletin-cache",
+            )
+        )
+    if problems:
+        raise PluginError(ContentError(problems).report())
+
+
+def written_site_dir(config: MkDocsConfig, tree: Any, command: str | None) -> str | None:
+    """site_dir as mkdocs.yml gives it: `mkdocs serve` and `bulletin email` build elsewhere.
+
+    None where it cannot be known (set through a tag or an inherited file, and overridden).
+    """
+    found = yamlsafe.find_setting(tree, "site_dir")
+    if found is None and yamlsafe.find_setting(tree, "INHERIT") is None:
+        return "site"  # MkDocs' default
+    if found is not None and found[1].tag == "tag:yaml.org,2002:str":
+        return str(found[1].value)
+    return None if command in ("serve", "email") else config.site_dir
 
 
 def feed_settings(config: MkDocsConfig, options: BulletinConfig) -> feeds.FeedSettings:
@@ -635,11 +788,89 @@ def email_settings(site_url: str, options: BulletinConfig) -> newsletter.EmailSe
         raise PluginError(f"mkdocs.yml: bulletin: email: {error}") from None
 
 
+def avatar_colour(config: MkDocsConfig, options: BulletinConfig) -> str:
+    """The colour of generated avatars: avatar_colour, or else the email's brand_colour."""
+    keys = ("avatar_colour",) if options.avatar_colour else ("email", "brand_colour")
+    colour = options.avatar_colour or options.email.brand_colour
+    try:
+        avatars.parse_colour(colour)
+    except ValueError as error:
+        config_file = Path(config.config_file_path)
+        try:
+            tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            tree = None
+        found = yamlsafe.find_setting(tree, "plugins", "bulletin", *keys)
+        field = ".".join(("bulletin", *keys))
+        problem = Problem(config_file.name, found[0] if found else 0, field, str(error))
+        raise PluginError(ContentError([problem]).report()) from None
+    return colour
+
+
+def check_settings(config: MkDocsConfig, options: BulletinConfig) -> None:
+    """Refuse a text setting holding a line break or a control character, naming its line.
+
+    The settings become email headers (a line break in from_name would add headers of its
+    own), feed elements (XML cannot carry control characters) and the pages' text.
+    """
+    config_file = Path(config.config_file_path)
+    try:
+        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        tree = None
+    settings = [
+        (("site_name",), config.site_name),
+        (("site_description",), config.site_description),
+    ]
+    settings += _text_settings(options, ("plugins", "bulletin"))
+    problems: list[Problem] = []
+    for keys, value in settings:
+        if isinstance(value, str):
+            if keys[-2:] == ("organisation", "address"):  # a postal address may take lines
+                value = value.replace("\n", " ")
+            found = yamlsafe.find_setting(tree, *keys)
+            name = ".".join(keys[1:] if keys[0] == "plugins" else keys)
+            is_one_line(value, name, config_file.name, found[0] if found else 0, problems)
+    if problems:
+        raise PluginError(ContentError(problems).report())
+
+
+def _text_settings(options: Any, keys: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    found = []
+    for name, value in options.items():
+        if isinstance(value, base.Config):
+            found += _text_settings(value, (*keys, name))
+        else:
+            found.append(((*keys, name), value))
+    return found
+
+
+def newest_publication(site: Site) -> datetime | None:
+    """When the published site last changed: its newest post, or correction, not in the future.
+
+    Drafts and scheduled posts are left out: a sitemap dated by them would tell search
+    engines that every page changed on a day that has not come, or for a post nobody sees.
+    """
+    moments = [
+        moment
+        for post in site.published
+        for moment in (post.date, post.updated)
+        if moment is not None and (site.now is None or moment <= site.now)
+    ]
+    return max(moments, default=None)
+
+
 def publication_time() -> datetime:
     """Now in London, or the day in BULLETIN_NOW (YYYY-MM-DD) to preview a future date."""
     given = os.environ.get("BULLETIN_NOW")
     if given:
-        day = date.fromisoformat(given)
+        try:
+            day = date.fromisoformat(given)
+        except ValueError as error:
+            raise PluginError(
+                f"BULLETIN_NOW (bulletin build --as-of): {given!r} is not a date like "
+                f"2024-03-08 ({error})"
+            ) from None
         return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=LONDON)
     return datetime.now(LONDON)
 
@@ -652,8 +883,11 @@ def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSo
     blog_dir = blog.config.blog_dir
     post_dir = os.path.normpath(blog.config.post_dir.format(blog=blog_dir)).replace(os.sep, "/")
     authors_file = blog.config.authors_file.format(blog=blog_dir)
+    require = tuple(sorted(set(options.require)))
     separator = (
-        blog.config.post_excerpt_separator if blog.config.post_excerpt == "required" else None
+        blog.config.post_excerpt_separator
+        if blog.config.post_excerpt == "required" or "excerpt" in require
+        else None
     )
     return SiteSources(
         root=root,
@@ -669,7 +903,26 @@ def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSo
         fees_file=docs_dir / options.fees_file,
         glossary_file=docs_dir / options.glossary_file,
         raw_html=options.raw_html,
+        max_post_bytes=options.max_post_bytes,
+        require=require,
+        block_names=configured_blocks(config.markdown_extensions, config.mdx_configs),
     )
+
+
+def failed_build_report(site: Site | None, sources: SiteSources, problems: list[Problem]) -> str:
+    """Why the build stopped: the validation problems and, in the same list, the errors
+    `bulletin check` would add (broken links, images without a description...) for ``site``,
+    so one run names everything to mend. Only on failure: the rules scan every page."""
+    from bulletin.checks import ERROR, ERROR_RULES, check_site
+
+    found = list(problems)
+    if site is not None:
+        found += [
+            Problem(item.path, item.line, item.rule, item.message)
+            for item in check_site(site, sources, rules=ERROR_RULES)
+            if item.severity == ERROR
+        ]
+    return ContentError(found).report()
 
 
 def _blog_plugin(config: MkDocsConfig) -> Any:
