@@ -71,6 +71,14 @@ def _edit_fees(site: Path) -> None:
     replace_in(site / "content/fees.yml", "price: 2500.00", "price: 2600.00")
 
 
+def _edit_page_meta(site: Path) -> None:
+    replace_in(
+        site / "content/fees.md",
+        "title: Membership fees\n",
+        "title: Membership fees\nicon: material/cash\nsubtitle: What it costs\nstatus: new\n",
+    )
+
+
 def _add_and_delete_posts(site: Path) -> None:
     (site / POSTS / "autumn-update.md").write_text(NEW_POST, encoding="utf-8")
     (site / POSTS / "summer-learning-from-reviews.md").unlink()
@@ -84,6 +92,7 @@ EDITS: list[tuple[str, Callable[[Path], None] | None]] = [
     ("category-tags-author", _edit_tags_and_author),
     ("template-and-config", _edit_template_and_config),
     ("fees", _edit_fees),
+    ("icon-subtitle-status", _edit_page_meta),
     ("add-and-delete", _add_and_delete_posts),
 ]
 
@@ -115,7 +124,11 @@ def _cold_build(site: Path, out: Path, name: str) -> Path:
     return out / "cold" / name
 
 
-@pytest.mark.parametrize("edits", [EDITS], ids=["edit-sequence"])
+@pytest.mark.parametrize(
+    "edits",
+    [EDITS, [("first", None), ("icon-subtitle-status", _edit_page_meta)]],
+    ids=["edit-sequence", "navigation-page-meta"],
+)
 def test_each_rebuild_matches_a_fresh_build(
     tmp_path: Path, edits: list[tuple[str, Callable[[Path], None] | None]]
 ) -> None:

@@ -2,38 +2,48 @@
 
 MkDocs converts every page's Markdown on every build, and Material converts each post's
 opening again for every list page it appears on. Unchanged pages need neither: the cache
-keys each conversion by the Markdown, the page's address, the site's file map, the
-Markdown configuration and the versions of the software, and keeps the HTML, the table of
-contents and the title between builds (and between `mkdocs serve` rebuilds).
+keys each conversion by the Markdown, the page's address, the site's file map, the whole
+Markdown configuration (described exactly, or the cache is not used), the theme's
+overrides, bulletin's own files and the versions of the other software, and keeps
+everything a conversion sets (HTML, table of contents, title, anchors, links to other
+pages' anchors, what MkDocs logged) between builds and `mkdocs serve` rebuilds, so a warm
+build gives the bytes and the warnings of a cold one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-import re
+import sys
 from collections.abc import Callable
-from importlib.metadata import version
+from importlib.metadata import (
+    PackageNotFoundError,
+    entry_points,
+    packages_distributions,
+    version,
+)
 from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.toc import get_toc
 
+from bulletin.digests import Undescribable, folder_digest, package_digest, stable_repr
 from bulletin.writing import write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
-FORMAT = 1
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+FORMAT = 2
 
 
 class RenderCache:
     """Rendered pages and excerpts by key; loaded from and saved to one JSON file."""
 
-    def __init__(self, path: Path | None, context: str) -> None:
+    def __init__(self, path: Path | None, context: str | None) -> None:
         self.path = path
-        self.context = context  # digest of configuration, file map and versions
+        # Digest of configuration, file map and versions; None: not used for this build.
+        self.context = context
         self.entries: dict[str, dict[str, Any]] = {}
         self.used: dict[str, dict[str, Any]] = {}
         self.hits = 0
@@ -49,7 +59,7 @@ class RenderCache:
                 entries = data.get("entries")
                 self.entries = entries if isinstance(entries, dict) else {}
 
-    def next_build(self, context: str) -> None:
+    def next_build(self, context: str | None) -> None:
         """Start another build in the same process (`mkdocs serve`) with what the last used."""
         if self.used:
             self.entries, self.used = self.used, {}
@@ -57,6 +67,7 @@ class RenderCache:
         self.hits = self.misses = 0
 
     def key(self, *parts: str) -> str:
+        assert self.context is not None
         digest = hashlib.sha256(self.context.encode())
         for part in parts:
             digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
@@ -80,8 +91,8 @@ class RenderCache:
 
     def save(self) -> None:
         """Keep what this build used (so the file never grows stale), written atomically."""
-        if self.path is None:
-            return
+        if self.path is None or self.context is None:
+            return  # a build without the cache used nothing: keep the file as it is
         data = json.dumps({"format": FORMAT, "entries": self.used}, ensure_ascii=False)
         try:
             write_file(self.path.parent, self.path.name, data.encode("utf-8"))
@@ -100,13 +111,16 @@ class RenderCache:
 
     def wrap_page(self, page: Any) -> None:
         """Make ``page.render`` answer from the cache when nothing it depends on changed."""
+        if self.context is None:
+            return
         render = page.render
 
         def cached_render(config: Any, files: Any) -> None:
             key = self.key("page", page.file.src_uri, page.url, page.markdown or "")
             entry = self.get(key, _is_page_entry)
             if entry is None:
-                render(config, files)
+                with _Recorder() as recorder:
+                    render(config, files)
                 self.put(
                     key,
                     {
@@ -114,6 +128,8 @@ class RenderCache:
                         "toc": _toc_tokens(page.toc),
                         "title": page._title_from_render,
                         "anchors": sorted(page.present_anchor_ids or ()),
+                        "links": _links_by_uri(page.links_to_anchors),
+                        "log": recorder.records,
                     },
                 )
                 return
@@ -121,12 +137,17 @@ class RenderCache:
             page.toc = get_toc(entry["toc"])
             page._title_from_render = entry["title"]
             page.present_anchor_ids = set(entry["anchors"])
-            page.links_to_anchors = {}  # links were checked when the page was rendered
+            # What MkDocs checks after every page is rendered, and what it said meanwhile,
+            # so a warm build warns (and fails under --strict) exactly as a cold one.
+            page.links_to_anchors = _links_by_file(entry["links"], files)
+            _replay(entry["log"])
 
         page.render = cached_render
 
     def wrap_excerpt(self, excerpt: Any) -> None:
         """Cache Material's excerpt conversions, which depend on the list page they sit on."""
+        if self.context is None:
+            return
         md = excerpt.md
         convert: Callable[[str], str] = md.convert
 
@@ -136,10 +157,13 @@ class RenderCache:
             key = self.key("excerpt", excerpt.post.file.src_uri, base, excerpt.file.url, text)
             entry = self.get(key, _is_excerpt_entry)
             if entry is None:
-                html = convert(text)
-                self.put(key, {"content": html, "toc": getattr(md, "toc_tokens", [])})
+                with _Recorder() as recorder:
+                    html = convert(text)
+                toc = getattr(md, "toc_tokens", [])
+                self.put(key, {"content": html, "toc": toc, "log": recorder.records})
                 return html
             md.toc_tokens = entry["toc"]
+            _replay(entry["log"])
             return entry["content"]
 
         md.convert = cached_convert
@@ -154,7 +178,70 @@ def _is_page_entry(entry: Any) -> bool:
         and isinstance(entry.get("title"), str | None)
         and isinstance(entry.get("anchors"), list)
         and all(isinstance(anchor, str) for anchor in entry["anchors"])
+        and _is_links(entry.get("links"))
+        and _is_log(entry.get("log"))
     )
+
+
+def _is_links(links: Any) -> bool:
+    return links is None or (
+        isinstance(links, dict)
+        and all(
+            isinstance(anchors, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in anchors.items())
+            for anchors in links.values()
+        )
+    )
+
+
+def _is_log(records: Any) -> bool:
+    return isinstance(records, list) and all(
+        isinstance(record, list)
+        and len(record) == 3
+        and isinstance(record[0], str)
+        and isinstance(record[1], int)
+        and isinstance(record[2], str)
+        for record in records
+    )
+
+
+def _links_by_uri(links: dict[Any, dict[str, str]] | None) -> dict[str, dict[str, str]] | None:
+    if links is None:  # MkDocs collects them only when not logging at debug level
+        return None
+    return {file.src_uri: dict(anchors) for file, anchors in links.items()}
+
+
+def _links_by_file(
+    links: dict[str, dict[str, str]] | None, files: Any
+) -> dict[Any, dict[str, str]] | None:
+    if links is None:
+        return None
+    found = {uri: files.get_file_from_path(uri) for uri in links}
+    return {found[uri]: dict(anchors) for uri, anchors in links.items() if found[uri]}
+
+
+class _Recorder(logging.Handler):
+    """Keeps what MkDocs and its plugins log while a page is converted, to say it again
+    when the page comes from the cache."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[list[Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append([record.name, record.levelno, record.getMessage()])
+
+    def __enter__(self) -> _Recorder:
+        logging.getLogger("mkdocs").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("mkdocs").removeHandler(self)
+
+
+def _replay(records: list[list[Any]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
 
 
 def _is_excerpt_entry(entry: Any) -> bool:
@@ -162,6 +249,7 @@ def _is_excerpt_entry(entry: Any) -> bool:
         isinstance(entry, dict)
         and isinstance(entry.get("content"), str)
         and _is_toc(entry.get("toc"))
+        and _is_log(entry.get("log"))
     )
 
 
@@ -194,37 +282,59 @@ def _toc_tokens(toc: Any) -> list[dict[str, Any]]:
     ]
 
 
-def context_digest(config: Any, files: Any) -> str:
-    """What every page's HTML depends on besides its own Markdown."""
-    parts = [
-        f"bulletin {version('bulletin')}",
-        f"mkdocs {version('mkdocs')}",
-        f"mkdocs-material {version('mkdocs-material')}",
-        f"markdown {version('markdown')}",
-        f"pymdown-extensions {version('pymdown-extensions')}",
-        stable_repr(config["markdown_extensions"]),
-        stable_repr(config["mdx_configs"]),
-        str(config["use_directory_urls"]),
-        stable_repr(dict(config["validation"])),
-    ]
+def context_digest(config: Any, files: Any) -> str | None:
+    """What every page's HTML depends on besides its own Markdown; None (and the cache is
+    not used for this build) when some setting has no exact description."""
+    try:
+        parts = [
+            f"bulletin {package_digest()}",
+            f"python {sys.version}",
+            *(f"{name} {_version(name)}" for name in DISTRIBUTIONS),
+            *_extension_versions(config["markdown_extensions"]),
+            stable_repr(config["markdown_extensions"]),
+            stable_repr(config["mdx_configs"]),
+            str(config["use_directory_urls"]),
+            stable_repr(dict(config["validation"])),
+            # At debug level MkDocs collects no links to check, and logs more.
+            f"log level {logging.getLogger('mkdocs').getEffectiveLevel()}",
+            f"overrides {folder_digest(config['theme'].custom_dir)}",
+        ]
+    except Undescribable as error:
+        log.info("Render cache not used for this build: %s", error)
+        return None
     parts += sorted(f"{file.src_uri}\t{file.url}" for file in files)
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def stable_repr(value: Any, depth: int = 0) -> str:
-    """A repr that is the same in every process: no memory addresses, bounded depth."""
-    if depth > 8:
-        return type(value).__qualname__
-    if isinstance(value, dict):
-        items = sorted((str(key), stable_repr(item, depth + 1)) for key, item in value.items())
-        return "{" + ", ".join(f"{key}: {item}" for key, item in items) + "}"
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [stable_repr(item, depth + 1) for item in value]
-        return "[" + ", ".join(sorted(items) if isinstance(value, set | frozenset) else items) + "]"
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    if hasattr(value, "__dict__") and not isinstance(value, type):
-        kind = type(value)
-        fields = {key: item for key, item in vars(value).items() if not key.startswith("md")}
-        return f"{kind.__module__}.{kind.__qualname__}({stable_repr(fields, depth + 1)})"
-    return _ADDRESS.sub("", repr(value))
+DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions")
+KNOWN_MODULES = {"mkdocs", "material", "markdown", "pymdownx", "bulletin"}
+_distributions = functools.cache(packages_distributions)  # what is installed: once a process
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "none"
+
+
+def _extension_versions(extensions: Any) -> list[str]:
+    """The distribution and version each Markdown extension comes from, beyond those in
+    DISTRIBUTIONS (and bulletin, whose files are in the key)."""
+    parts = set()
+    for extension in extensions:
+        module = extension if isinstance(extension, str) else type(extension).__module__
+        top = module.split(".")[0]
+        if top in KNOWN_MODULES:
+            continue
+        found = _entry_points().get(module) if "." not in module else None
+        names = [found] if found else sorted(_distributions().get(top, ["unknown"]))
+        parts.update(f"{module}: {name} {_version(name)}" for name in names)
+    return sorted(parts)
+
+
+@functools.cache
+def _entry_points() -> dict[str, str]:
+    """Markdown's short extension names (``toc``) and the distribution each comes from."""
+    found = entry_points(group="markdown.extensions")
+    return {point.name: point.dist.name if point.dist else "unknown" for point in found}

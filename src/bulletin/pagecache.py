@@ -7,18 +7,18 @@ template context (the page, the excerpts and pagination of a list page, the navi
 the configuration and the theme's own templates) just before MkDocs renders it; when the
 fingerprint matches the previous build's, the template answers with that build's output.
 
-The fingerprint is conservative: Pages met inside other objects count by their address
-and title (the navigation and file map, in the build's digest, cover the rest), and any
-value it cannot describe stably makes the page render normally.
+The fingerprint is conservative: Pages met inside other objects count by their address,
+title and front matter (the navigation and file map, in the build's digest, cover the
+rest), and any value it cannot describe stably makes the page render normally.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import marshal
 from collections.abc import Iterable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -30,8 +30,11 @@ from mkdocs.structure.files import File
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 
-from bulletin.cache import context_digest, stable_repr
+from bulletin.cache import context_digest
+from bulletin.digests import Undescribable, stable_repr
 from bulletin.speedups import Memo
+
+log = logging.getLogger("mkdocs.plugins.bulletin")
 
 OUTPUT = "bulletin_page_output"  # the context key that carries a cached page to the template
 MAX_DEPTH = 12
@@ -43,7 +46,7 @@ SKIPPED_ATTRIBUTES = frozenset(
 )
 
 
-class Uncacheable(Exception):
+class Uncacheable(Undescribable):
     """A value with no stable description: the page is rendered as usual."""
 
 
@@ -98,7 +101,14 @@ class PageCache:
         ``name`` is the page's address, or the name of a theme template such as 404.html.
         """
         if self.build_digest is None:
-            self.build_digest = self.describer.build_digest(config, files, context.get("nav"))
+            try:
+                self.build_digest = self.describer.build_digest(config, files, context.get("nav"))
+            except Undescribable as error:
+                log.info("Finished pages are not reused in this build: %s", error)
+                self.build_digest = b""  # no page of this build can be matched
+        if not self.build_digest:
+            self.misses += 1
+            return
         try:
             key = self.describer.page_key(self.build_digest, context)
         except Uncacheable:
@@ -121,10 +131,11 @@ class PageCache:
 class Describer:
     """Describes template values as a flat list of tokens, hashed once per page, for one build.
 
-    A page another object points to counts by its address and title; those references,
-    and lists of them (a list page's posts), are described once per build: the pages do
-    not change while MkDocs renders templates. Plain values are tokens as they are; every
-    other token is ``bytes`` (a kind, a length, a digest), so no value can pass for one.
+    A page another object points to counts by its address, title and front matter; those
+    references, and lists of them (a list page's posts), are described once per build: the
+    pages do not change while MkDocs renders templates. Plain values are tokens as they
+    are; every other token is ``bytes`` (a kind, a length, a digest), so no value can pass
+    for one.
     """
 
     def __init__(self) -> None:
@@ -141,17 +152,14 @@ class Describer:
 
     def build_digest(self, config: MkDocsConfig, files: Any, nav: Navigation | None) -> bytes:
         """What every page's template depends on: configuration, plugins, templates, navigation."""
-        hasher = hashlib.blake2b(context_digest(config, files).encode(), digest_size=20)
+        context = context_digest(config, files)  # the theme's overrides included
+        if context is None:
+            raise Uncacheable("the Markdown configuration has no exact description")
+        hasher = hashlib.blake2b(context.encode(), digest_size=20)
         settings = {key: value for key, value in config.items() if key != "plugins"}
         hasher.update(stable_repr(settings).encode("utf-8", "surrogatepass"))
         for name, plugin in config.plugins.items():
             hasher.update(f"\0plugin {name} {stable_repr(dict(plugin.config))}".encode())
-        custom_dir = config.theme.custom_dir
-        if custom_dir:
-            for path in sorted(Path(custom_dir).rglob("*")):
-                if path.is_file():
-                    hasher.update(f"\0{path.relative_to(custom_dir)}\0".encode())
-                    hasher.update(path.read_bytes())
         if nav is not None:
             tokens: list[Any] = []
             self.feed(tokens, nav.items, 0, full=False, in_nav=True)
@@ -253,12 +261,14 @@ class Describer:
                 self.feed(out, item, depth, full=full, in_nav=in_nav)
 
     def _feed_reference(self, out: list[Any], page: Page, depth: int) -> None:
+        """A page another points to: its address, title and front matter, which Material's
+        templates read for navigation (icon, subtitle, status...)."""
         out.append(b"page " + type(page).__qualname__.encode())
         try:
             title = page.title
         except AttributeError:  # an excerpt not rendered yet
             title = None
-        self.feed(out, (page.url, title), depth + 1, full=False)
+        self.feed(out, (page.url, title, page.meta), depth + 1, full=False)
 
     def _feed_attributes(self, out: list[Any], page: Page, depth: int) -> None:
         """A page's data. Its dictionaries, lists and settings (front matter, authors,

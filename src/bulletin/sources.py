@@ -24,7 +24,7 @@ from pymdownx.slugs import slugify
 from bulletin import yamlsafe
 from bulletin.avatars import generated_path
 from bulletin.blocks import check_blocks
-from bulletin.cache import stable_repr
+from bulletin.digests import Undescribable, stable_repr
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import FeeSchedule, load_fees
@@ -133,7 +133,12 @@ def load_site_with_problems(
         except ContentError as error:
             problems.extend(error.problems)
     posts: list[Post] = []
-    settings = digest(stable_repr((sources, authors, fees))) if memo is not None else b""
+    settings = b""
+    if memo is not None:
+        try:
+            settings = digest(stable_repr((sources, authors, fees)))
+        except Undescribable:  # no exact key for the settings: check every post again
+            memo = None
     for path, src_uri, is_newsletter in _post_files(sources):
         if is_hidden(path, sources):
             home = sources.newsletters_dir if is_newsletter else sources.posts_dir
