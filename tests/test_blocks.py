@@ -161,3 +161,14 @@ def test_many_blocks_are_checked_in_linear_time() -> None:
     assert len(check_blocks(strays, ("note",), "x.md")) == 50_000  # each '////': none open
     unclosed = "//// note\n" * 50_000 + "///\n" * 50_000
     assert len(check_blocks(unclosed, ("note",), "x.md")) == 100_000
+
+
+def test_a_table_scrolls_in_its_own_labelled_focusable_region():
+    source = "| Day | Venue |\n|---|---|\n| Tuesday | Margaret McMillan House |\n"
+    html = markdown.Markdown(extensions=["tables", "bulletin.blocks"]).convert(source)
+    assert html == (
+        '<div aria-label="Table: Day, Venue" class="bulletin-table" role="region" tabindex="0">\n'
+        "<table>\n<thead>\n<tr>\n<th>Day</th>\n<th>Venue</th>\n</tr>\n</thead>\n<tbody>\n"
+        "<tr>\n<td>Tuesday</td>\n<td>Margaret McMillan House</td>\n</tr>\n</tbody>\n"
+        "</table>\n</div>"
+    )

@@ -76,7 +76,14 @@ ALLOWED_ERRORS = {
     "display:none": (
         ("gmail.mobile-webmail",),
         "hides the <mj-preview> preheader; max-height:0, font-size:1px and the white colour "
-        "still shrink it, and its text is the issue's summary, harmless if shown",
+        "still shrink it, and its text is the issue's summary, harmless if shown; it also "
+        'hides the column headings repeated in a stackable table\'s cells ("Day: "), which '
+        "read sensibly if shown",
+    ),
+    "white-space": (
+        ("outlook.windows",),
+        "white-space:nowrap keeps an amount or a time on one line; Outlook for Windows' Word "
+        "engine ignores it, but it breaks a line only at spaces, so amounts stay whole there too",
     ),
     "opacity": (
         ("gmail.mobile-webmail", "outlook.windows"),

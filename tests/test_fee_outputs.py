@@ -162,6 +162,7 @@ class FeeTables(HTMLParser):
         self._row_has_td = False
         self._cell: list[str] | None = None
         self._saved: list[tuple[list[str] | None, bool, list[str] | None]] = []
+        self._label = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":  # an inner table starts afresh; the outer row resumes after it
@@ -176,11 +177,15 @@ class FeeTables(HTMLParser):
         elif tag in ("th", "td") and self._row is not None:
             self._cell = []
             self._row_has_td |= tag == "td"
+        elif tag == "span" and ("class", "em-label") in attrs:
+            self._label = True  # the heading the email repeats for a phone, not the cell's data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "table" and self._open:
             self._open.pop()
             self._row, self._row_has_td, self._cell = self._saved.pop()
+        elif tag == "span" and self._label:
+            self._label = False
         elif tag == "caption":
             self._caption = None
         elif tag in ("th", "td") and self._cell is not None and self._row is not None:
@@ -192,6 +197,8 @@ class FeeTables(HTMLParser):
             self._row = None
 
     def handle_data(self, data: str) -> None:
+        if self._label:
+            return
         if self._cell is not None:
             self._cell.append(data)
         elif self._caption is not None:

@@ -435,7 +435,7 @@ def test_cost_per_representative_tends_to_the_extra_price(
 
 @given(fee_schedules())
 def test_the_table_and_the_function_agree_for_every_tier(schedule: FeeSchedule) -> None:
-    table = etree.fromstring(render_fee_table_html(schedule)).find("table")
+    table = etree.fromstring(render_fee_table_html(schedule)).find(".//table")  # in its region
     assert table is not None
     rows = table.findall("tbody/tr")
     for tier, row in zip(schedule.tiers, rows, strict=False):
@@ -495,7 +495,12 @@ def test_a_year_marker_renders_that_table(schedules: tuple[FeeSchedule, ...]) ->
 
 def test_the_table_is_accessible_markup(schedules: tuple[FeeSchedule, ...]) -> None:
     root = etree.fromstring(render_fee_table_html(schedules[0]))
-    table = root.find("table")
+    # the table scrolls in its own region, which a keyboard reaches and the caption names
+    region = root.find("div")
+    assert region is not None and region.get("role") == "region"
+    assert region.get("tabindex") == "0"
+    assert region.get("aria-label") == "Membership fees for 2019/20, from 1 April 2019"
+    table = region.find("table")
     assert table is not None and table.get("class") == "fee-table"
     assert table.findtext("caption") == "Membership fees for 2019/20, from 1 April 2019"
     assert [th.get("scope") for th in table.iter("th")] == ["col"] * 3 + ["row"] * 6

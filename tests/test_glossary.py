@@ -282,6 +282,42 @@ def test_expand_first_use(html: str, expected: str):
     assert expand_first_use(html, GLOSSARY) == expected
 
 
+SERIOUS_CASE_REVIEWS = {"SCR": "Serious case review", "SCRs": "Serious case reviews"}
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        pytest.param(
+            "<p>Serious case reviews (SCRs) came first; each SCR was published.</p>",
+            "<p>Serious case reviews (SCRs) came first; each SCR was published.</p>",
+            id="the author spelt out the plural, then the singular",
+        ),
+        pytest.param(
+            "<p>A serious case review (SCR) and two SCRs.</p>",
+            "<p>A serious case review (SCR) and two SCRs.</p>",
+            id="the author spelt out the singular, then the plural",
+        ),
+        pytest.param(
+            "<p>Two SCRs, then one SCR.</p>",
+            "<p>Two SCRs (Serious case reviews), then one SCR.</p>",
+            id="spelt out once for singular and plural alike",
+        ),
+    ],
+)
+def test_singular_and_plural_are_explained_together(html: str, expected: str):
+    assert expand_first_use(html, SERIOUS_CASE_REVIEWS) == expected
+
+
+def test_a_bracketed_plural_without_its_own_line_explains_the_singular():
+    html = "<p>Joint targeted area inspections (JTAIs) and one JTAI.</p>"
+    assert expand_first_use(html, GLOSSARY) == html
+    # a plural the glossary has no line for is still left as written
+    assert expand_first_use("<p>Two JTAIs, one JTAI.</p>", GLOSSARY) == (
+        "<p>Two JTAIs, one JTAI (Joint targeted area inspection).</p>"
+    )
+
+
 def test_without_a_glossary_abbr_is_still_spelt_out():
     html = '<p><abbr title="Joint targeted area inspection">JTAI</abbr> and JTAI</p>'
     assert expand_first_use(html, {}) == "<p>JTAI (Joint targeted area inspection) and JTAI</p>"

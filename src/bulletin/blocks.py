@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from markdown import Extension, Markdown
+from markdown.treeprocessors import Treeprocessor
 from pymdownx.blocks import BlocksExtension, BlocksProcessor
 from pymdownx.blocks.block import Block
 
@@ -31,6 +32,7 @@ from bulletin.errors import Problem
 from bulletin.fences import lines_outside_fences
 
 CHANNELS = ("web-only", "email-only")
+TABLE_REGION = "bulletin-table"  # the scrolling region a table is wrapped in
 
 
 class ChannelBlock(Block):
@@ -61,6 +63,41 @@ class ChannelBlocksExtension(BlocksExtension):
     def extendMarkdownBlocks(self, md: Markdown, block_mgr: BlocksProcessor) -> None:
         block_mgr.register(WebOnly, {})
         block_mgr.register(EmailOnly, {})
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        super().extendMarkdown(md)
+        # after the inline patterns (20), so header cells hold their final text
+        md.treeprocessors.register(TableRegions(md), "bulletin_table_regions", 15)
+
+
+class TableRegions(Treeprocessor):
+    """Wrap each table in a labelled, focusable region that scrolls on its own.
+
+    A table wider than a phone then scrolls inside the region, not the page, and a keyboard
+    user can reach and scroll it (WCAG 2.1.1, 1.4.10). The email unwraps the region again.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "table" or parent.get("class") == TABLE_REGION:
+                    continue
+                region = etree.Element("div", {"class": TABLE_REGION, "role": "region"})
+                region.set("aria-label", table_label(child))
+                region.set("tabindex", "0")
+                region.tail, child.tail = child.tail, None
+                parent.remove(child)
+                region.append(child)
+                parent.insert(index, region)
+
+
+def table_label(table: etree.Element) -> str:
+    """A table's accessible name: its caption, else "Table: " and its column headings."""
+    caption = table.find("caption")
+    if caption is not None and "".join(caption.itertext()).strip():
+        return " ".join("".join(caption.itertext()).split())
+    headings = [" ".join("".join(th.itertext()).split()) for th in table.iter("th")]
+    return "Table: " + ", ".join(filter(None, headings)) if any(headings) else "Table"
 
 
 def makeExtension(*args: object, **kwargs: object) -> ChannelBlocksExtension:

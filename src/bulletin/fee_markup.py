@@ -154,11 +154,13 @@ def render_fee_table_html(schedule: FeeSchedule) -> str:
         f"<td>{extra} each</td><td>{extra}</td></tr>"
     )
     starts = f"{schedule.effective.day} {schedule.effective:%B %Y}"
+    caption = f"Membership fees for {html.escape(schedule.year)}, from {starts}"
     return "\n".join(
         [
             '<div class="fee-schedule">',
+            f'<div class="bulletin-table" role="region" aria-label="{caption}" tabindex="0">',
             '<table class="fee-table">',
-            f"<caption>Membership fees for {html.escape(schedule.year)}, from {starts}</caption>",
+            f"<caption>{caption}</caption>",
             '<thead><tr><th scope="col">Representatives</th>'
             '<th scope="col">Fee for the year</th>'
             '<th scope="col">Equivalent per person</th></tr></thead>',
@@ -166,6 +168,7 @@ def render_fee_table_html(schedule: FeeSchedule) -> str:
             *rows,
             "</tbody>",
             "</table>",
+            "</div>",
             f'<p class="fee-note">{html.escape(render_advert_note(schedule))}</p>',
             "</div>",
         ]

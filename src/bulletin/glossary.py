@@ -113,13 +113,21 @@ def abbreviation_markdown(glossary: Mapping[str, str]) -> str:
     return "\n\n" + "\n".join(lines) + "\n"
 
 
+def _forms(word: str) -> set[str]:
+    """An acronym's singular and plural: "SCR" and "SCRs" are explained together."""
+    if word.endswith("s") and len(word) > 2:
+        return {word, word[:-1]}
+    return {word, word + "s"}
+
+
 def expand_first_use(html: str, glossary: Mapping[str, str]) -> str:
     """Spell out each acronym's first use as ``X (Expansion)``; unwrap every ``<abbr>``.
 
     An ``<abbr title>`` gives its own expansion; a plain use of a glossary acronym takes
     the glossary's. Uses in headings, code and pre are left short and do not count as the
     first, and an acronym the author already bracketed ("Department for Education (DfE)"
-    or "DfE (Department for Education)") counts as explained.
+    or "DfE (Department for Education)") counts as explained. Singular and plural count
+    as one: after "serious case reviews (SCRs)", "SCR" is not spelt out again.
     """
     titles: dict[str, str] = {}
 
@@ -140,19 +148,24 @@ def expand_first_use(html: str, glossary: Mapping[str, str]) -> str:
         return html
     words = sorted(expansions, key=lambda word: (-len(word), word))
     alternatives = "|".join(re.escape(word) for word in words)
-    # a possessive stays with its acronym: "the NSPCC's (National Society ...) guidance"
-    pattern = re.compile(r"\b(" + alternatives + r")\b(?:['\u2019]s\b)?")
+    # a possessive stays with its acronym: "the NSPCC's (National Society ...) guidance";
+    # group 2 is a plural "s" the glossary has no line for ("SCRs" when it has only "SCR")
+    pattern = re.compile(r"\b(" + alternatives + r")(s?)\b(?:['\u2019]s\b)?")
     explained: set[str] = set()
 
     def expand(match: re.Match[str]) -> str:
-        word, used = match.group(1), match.group(0)
+        word, plural, used = match.group(1), match.group(2), match.group(0)
         if word in explained:
             return used
-        explained.add(word)
         before = match.string[: match.start()].rstrip()
         after = match.string[match.end() :].lstrip()
         if after.startswith("(") or (before.endswith("(") and after.startswith(")")):
-            return used  # the author explained it here
+            explained.update(_forms(word))
+            return used  # the author explained it here: "serious case reviews (SCRs)"
+        if plural:
+            return used  # a plural without a glossary line of its own stays as written
+        # one spelling-out serves singular and plural: "SCR (...)" then "SCRs" adds nothing
+        explained.update(_forms(word))
         return f"{used} ({escape(expansions[word], quote=False)})"
 
     parts: list[str] = []

@@ -31,6 +31,14 @@ from bulletin.sections import Block, Element, Node, Section, split_sections, tex
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PREHEADER_MIN, PREHEADER_MAX = 40, 130
+# A cell that is an amount, count or time: right-aligned as a column, never wrapped.
+NUMBER = re.compile(
+    r"^[-−]?[£$€]?\d[\d,]*(\.\d+)?%?( each)?$|^\d{1,2}([:.]\d{2})?\s?([ap]m)?$", re.I
+)
+# Amounts and times inside a cell's text whose parts a space would otherwise split.
+KEEP_TOGETHER = re.compile(r"[£$€]\d[\d,]*(\.\d+)? each|\b\d{1,2}([:.]\d{2})? ?[ap]m\b", re.I)
+# The content column on a 375 px phone (less 2 × 24 px padding): a wider table stacks.
+NARROW_COLUMN = 327
 # Invisible characters after the preheader, so the inbox preview stops there instead of
 # running on into "View this newsletter online" and the first paragraph.
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 60)
@@ -251,9 +259,15 @@ class _Renderer:
         return self.element("img", attrs, None)
 
     def table(self, node: Element) -> str:
-        """A data table: caption kept, header cells scoped, borders inline, no role."""
-        rows: list[str] = []
+        """A data table: caption kept, header cells scoped, borders inline, no role.
+
+        Cells wrap only at spaces (MJML's columns set ``word-break:break-word``, which lets
+        Chrome and WebKit split "Tuesday" or "£1,500.00" to squeeze a column), number
+        columns are right-aligned, and a table too wide for a phone is marked ``em-stack``:
+        the template's media query then shows each row as a block of "label: value" lines.
+        """
         caption = ""
+        groups: list[tuple[str, Element]] = []
         for part in node.children:
             if not isinstance(part, Element):
                 continue
@@ -261,23 +275,44 @@ class _Renderer:
                 style = f"text-align:left;font-weight:bold;padding:0 0 8px;color:{self.c.text};"
                 caption = self.element("caption", [("style", style)], self.nodes(part.children))
             elif part.tag in ("thead", "tbody", "tfoot"):
-                rows.extend(self.row(tr, part.tag) for tr in part.children if _is(tr, "tr"))
+                groups.extend((part.tag, tr) for tr in part.children if _is(tr, "tr"))
             elif part.tag == "tr":
-                rows.append(self.row(part, "tbody"))
+                groups.append(("tbody", part))
+        grid = [(group, _cells(tr)) for group, tr in groups]
+        head = [cells for group, cells in grid if group == "thead"]
+        labels = [text_of(cell) for cell in head[-1]] if head else []
+        body = [cells for group, cells in grid if group != "thead"]
+        columns = max((len(cells) for _, cells in grid), default=0)
+        numeric = [
+            bool(column) and all(NUMBER.match(text_of(cell)) for cell in column)
+            for column in (
+                [row[i] for row in body if i < len(row) and row[i].tag == "td" and text_of(row[i])]
+                for i in range(columns)
+            )
+        ]
+        # merged cells would put a heading on the wrong value: such a table stays a grid
+        merged = any(cell.get("colspan") or cell.get("rowspan") for _, row in grid for cell in row)
+        wide = columns >= 4 or _min_width(grid) > NARROW_COLUMN
+        stack = bool(labels) and wide and not merged
+        rows = [self.row(cells, group, numeric, labels if stack else []) for group, cells in grid]
         style = (
             "width:100%;border-collapse:collapse;margin:0 0 16px;font-size:15px;"
-            f"line-height:1.4;color:{self.c.text};"
+            f"line-height:1.4;color:{self.c.text};word-break:normal;"
         )
-        attrs = [("class", "em-table"), ("width", "100%"), ("style", style)]
+        css_class = "em-table em-stack" if stack else "em-table"
+        attrs = [("class", css_class), ("width", "100%"), ("style", style)]
         return self.element("table", attrs, caption + "".join(rows))
 
-    def row(self, tr: Element, group: str) -> str:
-        cells = []
-        for index, cell in enumerate(c for c in tr.children if isinstance(c, Element)):
-            style = f"padding:6px 8px;border-bottom:1px solid {self.c.rule};text-align:left;"
-            numeric = re.match(r"^[£$€]?[\d,]+(\.\d+)?$", text_of(cell))
-            if numeric or cell.get("align") == "right":
-                style += "text-align:right;"
+    def row(self, cells: list[Element], group: str, numeric: list[bool], labels: list[str]) -> str:
+        rendered = []
+        for index, cell in enumerate(cells):
+            right = (index < len(numeric) and numeric[index]) or cell.get("align") == "right"
+            style = (
+                f"padding:6px 8px;border-bottom:1px solid {self.c.rule};vertical-align:top;"
+                f"text-align:{'right' if right else 'left'};"
+            )
+            if NUMBER.match(text_of(cell)):
+                style += "white-space:nowrap;"  # "£1,500.00" and "10:30 am" stay whole
             attrs: list[tuple[str, str]] = []
             if cell.tag == "th":
                 scope = cell.get("scope") or ("col" if group == "thead" or index else "row")
@@ -290,8 +325,20 @@ class _Renderer:
                 if cell.get(name):
                     attrs.append((name, cell.get(name) or ""))
             attrs.append(("style", style))
-            cells.append(self.element(cell.tag, attrs, self.nodes(cell.children)))
-        return "<tr>" + "".join(cells) + "</tr>"
+            inner = "".join(
+                _keep_together(self.node(child)) if isinstance(child, str) else self.node(child)
+                for child in cell.children
+            )
+            label = labels[index] if group != "thead" and index < len(labels) else ""
+            if label and cell.tag == "td":
+                # the header repeated, shown only when the media query stacks the table
+                inner = (
+                    '<span class="em-label" style="display:none;mso-hide:all;font-weight:bold;">'
+                    f"{escape(label, quote=False)}: </span>{inner}"
+                )
+            rendered.append(self.element(cell.tag, attrs, inner))
+        row_class = ' class="em-head"' if group == "thead" and labels else ""
+        return f"<tr{row_class}>" + "".join(rendered) + "</tr>"
 
     def block(self, block: Block) -> Markup:
         """One block as the inside of an mj-text; boxes as presentation tables."""
@@ -313,13 +360,41 @@ class _Renderer:
         return Markup(
             f'<table role="presentation" class="em-box em-{block.kind}" width="100%" '
             f'cellpadding="0" cellspacing="0" border="0" bgcolor="{background}" '
-            f'style="{table_style}"><tr><td style="padding:16px 20px 4px;">'
+            f'style="{table_style}"><tr><td class="em-box-cell" '
+            f'style="padding:16px 20px 4px;font-size:16px;line-height:1.5;color:{self.c.text};">'
             f"{title}{inner}</td></tr></table>"
         )
 
 
 def _is(node: Node, tag: str) -> bool:
     return isinstance(node, Element) and node.tag == tag
+
+
+def _cells(tr: Element) -> list[Element]:
+    return [cell for cell in tr.children if isinstance(cell, Element)]
+
+
+def _min_width(grid: list[tuple[str, list[Element]]]) -> int:
+    """Roughly the narrowest a table can be, in px: each column's longest unbreakable run."""
+    widest: dict[int, int] = {}
+    for group, cells in grid:
+        for index, cell in enumerate(cells):
+            text = text_of(cell)
+            runs = [text] if NUMBER.match(text) else text.split()
+            per_char = 9 if group == "thead" or cell.tag == "th" else 8  # Arial 15px, bold wider
+            need = max((len(run) for run in runs), default=0) * per_char + 16
+            widest[index] = max(widest.get(index, 0), need)
+    return sum(widest.values())
+
+
+def _keep_together(html: str) -> str:
+    """Keep amounts and times ("£1,500.00 each", "10:30 am") from wrapping inside."""
+    return KEEP_TOGETHER.sub(
+        lambda match: (
+            f'<span style="white-space:nowrap;">{match[0]}</span>' if " " in match[0] else match[0]
+        ),
+        html,
+    )
 
 
 def preheader(description: str) -> str:

@@ -194,10 +194,14 @@ def _box(node: Element, kind: BlockKind) -> Block:
 
 
 def _flatten(nodes: tuple[Node, ...]) -> list[Node]:
-    """Unwrap ``div.email-only`` so its content sits where the author put it."""
+    """Unwrap ``div.email-only`` and a table's scrolling region: content as the author put it."""
     flat: list[Node] = []
     for node in nodes:
-        if isinstance(node, Element) and node.tag == "div" and "email-only" in node.classes:
+        if (
+            isinstance(node, Element)
+            and node.tag == "div"
+            and ("email-only" in node.classes or "bulletin-table" in node.classes)
+        ):
             flat.extend(_flatten(node.children))
         else:
             flat.append(node)
