@@ -69,6 +69,22 @@ def replace_in(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), "utf-8")
 
 
+def add_draft_issue(site: Path, slug: str = "tasp-newsletter-november-2019") -> Path:
+    """Add a draft newsletter issue to a scratch site: the October issue, a month on."""
+    text = (site / "newsletters/tasp-newsletter-october-2019.md").read_text("utf-8")
+    for old, new in (
+        ("date: 2019-10-14\n", "date: 2019-11-11\ndraft: true\n"),
+        ("October 2019", "November 2019"),
+        ("issue: 1\n", "issue: 2\n"),
+        ('edition: "2019-10"', 'edition: "2019-11"'),
+    ):
+        assert old in text, f"{old!r} is not in the October issue"
+        text = text.replace(old, new)
+    path = site / "newsletters" / f"{slug}.md"
+    path.write_text(text, "utf-8")
+    return path
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` with its bytes, to compare two states of an output."""
     return {

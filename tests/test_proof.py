@@ -6,12 +6,13 @@ import email.policy
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 
 import pytest
 
 from bulletin.proof import ProofError, send_proof
-from conftest import run_bulletin
+from conftest import add_draft_issue, replace_in, run_bulletin
 from emailkit import render_sample
 
 controller_module = pytest.importorskip("aiosmtpd.controller")
@@ -51,10 +52,26 @@ def test_proof_arrives_intact(smtp_server):
     assert recipients == ["editor@example.org"]
     message = BytesParser(policy=email.policy.default).parsebytes(raw)
     assert message["To"] == "editor@example.org"
-    assert message["Subject"] == "TASP newsletter – October 2019"
+    assert message["Subject"] == "[Proof] TASP newsletter – October 2019"
     assert message["X-Unsent"] is None
     html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
     assert html == sample.html
+
+
+def test_each_proof_has_a_message_id_of_its_own_and_the_given_date(smtp_server):
+    inbox, port = smtp_server
+    env = {"BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    eml = render_sample().eml
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    for _ in range(2):
+        send_proof(eml, "editor@example.org", env, timeout=10, now=now)
+    first, second = (
+        BytesParser(policy=email.policy.default).parsebytes(raw) for _, raw in inbox.messages
+    )
+    built = BytesParser(policy=email.policy.default).parsebytes(eml)
+    assert len({first["Message-ID"], second["Message-ID"], built["Message-ID"]}) == 3
+    assert first["Date"] == second["Date"] == "Mon, 02 Mar 2026 09:30:00 +0000"
+    assert second["Subject"] == "[Proof] TASP newsletter – October 2019"  # marked once
 
 
 def test_unreachable_server_is_a_clear_error():
@@ -104,15 +121,23 @@ def test_bulletin_send_through_the_command_line(smtp_server, scratch_site):
     )
     assert (result.returncode, result.stdout) == (
         0,
-        "Sent a proof of tasp-newsletter-october-2019.eml to proof@example.org\n",
+        "Sent a proof of tasp-newsletter-october-2019 to proof@example.org\n",
     )
     (recipients, data), *_ = inbox.messages
     assert recipients == ["proof@example.org"]
     message = BytesParser(policy=email.policy.default).parsebytes(data)
-    assert message["Subject"] == "TASP newsletter – October 2019"
-    missing = run_bulletin(scratch_site, "send", "no-such-issue", "--to", "proof@example.org")
+    assert message["Subject"] == "[Proof] TASP newsletter – October 2019"
+    missing = subprocess.run(
+        [sys.executable, "-m", "bulletin.cli", "send", "no-such-issue", "--to", "a@example.org"],
+        cwd=scratch_site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 1
-    assert "build/email/no-such-issue.eml does not exist" in missing.stderr
+    assert "no newsletter 'no-such-issue'" in missing.stderr
+    assert "known: tasp-newsletter-october-2019" in missing.stderr
 
 
 class PickyInbox(Inbox):
@@ -187,7 +212,69 @@ def test_bulletin_send_to_two_addresses_says_so_truly(smtp_server, scratch_site)
     )
     assert (result.returncode, result.stdout) == (
         0,
-        "Sent a proof of tasp-newsletter-october-2019.eml to a@example.org, b@example.org\n",
+        "Sent a proof of tasp-newsletter-october-2019 to a@example.org, b@example.org\n",
     )
     [(recipients, _)] = inbox.messages
     assert recipients == ["a@example.org", "b@example.org"]
+
+
+def send_through_the_command_line(site, port: int, slug: str, to: str):
+    from conftest import BUILD_ENV
+
+    env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
+    return subprocess.run(
+        [sys.executable, "-m", "bulletin.cli", "send", slug, "--to", to],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_proof_is_the_issue_as_it_is_now_with_headers_of_its_own(smtp_server, scratch_site):
+    inbox, port = smtp_server
+    slug = "tasp-newsletter-october-2019"
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    built = (scratch_site / f"build/email/{slug}.eml").read_bytes()
+    first = send_through_the_command_line(scratch_site, port, slug, "editor@example.org")
+    assert first.returncode == 0, first.stderr
+
+    issue = scratch_site / f"newsletters/{slug}.md"
+    replace_in(issue, "## Welcome\n", "## Welcome\n\nA sentence added after the build.\n")
+    second = send_through_the_command_line(scratch_site, port, slug, "editor@example.org")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == f"Sent a proof of {slug} to editor@example.org\n"
+
+    old, new = (
+        BytesParser(policy=email.policy.default).parsebytes(data) for _, data in inbox.messages
+    )
+    published = BytesParser(policy=email.policy.default).parsebytes(built)
+    assert new["Subject"] == "[Proof] TASP newsletter – October 2019"
+    text = new.get_body(("plain",)).get_content()
+    assert "A sentence added after the build." in text
+    assert "A sentence added after the build." in new.get_body(("html",)).get_content()
+    assert "A sentence added after the build." not in old.get_body(("plain",)).get_content()
+    assert len({old["Message-ID"], new["Message-ID"], published["Message-ID"]}) == 3
+    assert new["Message-ID"].endswith("@news.tasp.example.org>")
+    assert published["Date"] == "Mon, 14 Oct 2019 00:00:00 +0100"
+    sent = new["Date"].datetime  # now, not the issue's date
+    assert abs(sent - datetime.now(UTC)) < timedelta(minutes=10)
+    # The published email is the build's, with its deterministic headers, untouched.
+    assert (scratch_site / f"build/email/{slug}.eml").read_bytes() == built
+
+
+def test_a_draft_issue_can_be_proofed(smtp_server, scratch_site):
+    inbox, port = smtp_server
+    add_draft_issue(scratch_site)
+    slug = "tasp-newsletter-november-2019"
+    result = send_through_the_command_line(scratch_site, port, slug, "editor@example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Sent a proof of {slug}, a draft (not published until you delete draft: true), "
+        "to editor@example.org\n"
+    )
+    [(_, data)] = inbox.messages
+    message = BytesParser(policy=email.policy.default).parsebytes(data)
+    assert message["Subject"] == "[Proof] TASP newsletter – November 2019"
+    assert not (scratch_site / "build").exists()  # nothing was published

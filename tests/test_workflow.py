@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import email.policy
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from datetime import datetime, timedelta
+from email.parser import BytesParser
 from pathlib import Path
 
 import feedparser
@@ -16,7 +19,7 @@ import pytest
 
 from bulletin.model import LONDON
 from bulletin.scaffold import slugify
-from conftest import BUILD_ENV, replace_in, run_bulletin
+from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin
 
 
 def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) -> None:
@@ -287,6 +290,32 @@ def test_serve_shows_drafts_the_email_preview_and_edits(served, browser) -> None
     assert "Edited:" in page.locator("h1").first.inner_text()
 
 
+@pytest.fixture
+def draft_issue(scratch_site: Path) -> Path:
+    return add_draft_issue(scratch_site)
+
+
+@pytest.mark.browser
+def test_serve_previews_the_email_of_a_draft_issue(draft_issue, served, browser) -> None:
+    root, url = served
+    assert draft_issue.parent.parent == root
+    page = browser.new_page()
+    page.goto(url + "2019/11/tasp-newsletter-november-2019/")
+    assert "Draft" in page.locator(".bulletin-preview").inner_text()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("link", name="Preview the email").click()
+    assert navigation.value.status == 200
+    assert page.url == url + "email/tasp-newsletter-november-2019/"
+    assert page.locator("h1").inner_text() == "Email preview: TASP newsletter – November 2019"
+    assert "Draft" in page.get_by_role("note").inner_text()
+    assert page.locator("iframe").count() == 2
+    assert "Welcome to our newest members" in page.locator("pre").inner_text()
+    phone = page.frame_locator("iframe[width='375']")
+    assert phone.locator("text=November 2019").count() >= 1
+    eml = page.request.get(url + "email/tasp-newsletter-november-2019.eml")
+    assert eml.status == 200 and b"Subject: TASP newsletter" in eml.body()
+
+
 CHECK_FIXTURES = Path(__file__).parent / "fixtures" / "check"
 CHECK_CASES = sorted(path.stem for path in CHECK_FIXTURES.glob("*.md"))
 
@@ -400,6 +429,61 @@ def test_email_builds_one_issue_on_its_own(scratch_site: Path) -> None:
     assert "known: tasp-newsletter-october-2019" in missing.stderr
 
 
+def test_email_renders_a_draft_without_publishing_it(scratch_site: Path) -> None:
+    add_draft_issue(scratch_site)
+    slug = "tasp-newsletter-november-2019"
+    result = run_bulletin(scratch_site, "email", slug, "--out", "out")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"out/{slug}.{ext}" for ext in ("eml", "html", "txt")]
+    assert (
+        f"bulletin: {slug} is a draft (not published until you delete draft: true); "
+        "this email is a preview\n" in result.stderr
+    )
+    out = scratch_site / "out"
+    assert "November 2019" in (out / f"{slug}.txt").read_text("utf-8")
+    assert "Welcome to our newest members" in (out / f"{slug}.html").read_text("utf-8")
+    eml = (out / f"{slug}.eml").read_bytes()
+    message = BytesParser(policy=email.policy.default).parsebytes(eml)
+    assert message["Subject"] == "TASP newsletter – November 2019"
+    assert not (scratch_site / "build").exists()
+
+    # Without --out, a draft's email goes to a new temporary folder, never into build/email.
+    result = run_bulletin(scratch_site, "email", slug)
+    assert result.returncode == 0, result.stderr
+    made = [Path(line) for line in result.stdout.splitlines()]
+    try:
+        assert [path.name for path in made] == [f"{slug}.{ext}" for ext in ("eml", "html", "txt")]
+        assert all(path.is_absolute() and path.is_file() for path in made)
+        assert not made[0].is_relative_to(scratch_site)
+    finally:
+        shutil.rmtree(made[0].parent)
+    assert not (scratch_site / "build").exists()
+
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    emails = sorted(path.name for path in (scratch_site / "build/email").iterdir())
+    assert emails == [f"tasp-newsletter-october-2019.{ext}" for ext in ("eml", "html", "txt")]
+
+
+def test_email_renders_a_scheduled_issue_and_says_for_when(scratch_site: Path) -> None:
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    add_draft_issue(scratch_site)
+    replace_in(
+        scratch_site / "newsletters/tasp-newsletter-november-2019.md",
+        "date: 2019-11-11\ndraft: true\n",
+        f"date: {tomorrow.isoformat()}\n",
+    )
+    slug = "tasp-newsletter-november-2019"
+    result = run_bulletin(scratch_site, "email", slug, "--out", "out")
+    assert result.returncode == 0, result.stderr
+    assert (scratch_site / "out" / f"{slug}.eml").is_file()
+    day = f"{tomorrow.day} {tomorrow:%B %Y}"
+    assert f"bulletin: {slug} is scheduled for {day} (published by the first build" in (
+        result.stderr
+    )
+    assert run_bulletin(scratch_site, "build").returncode == 0
+    assert not (scratch_site / f"build/email/{slug}.eml").exists()
+
+
 def test_build_reports_its_stages_with_counts(scratch_site: Path) -> None:
     result = run_bulletin(scratch_site, "build")
     lines = result.stderr.splitlines()
@@ -421,7 +505,9 @@ def test_check_reports_an_email_over_the_size_budget(scratch_site: Path) -> None
     )
     result = run_bulletin(scratch_site, "check")
     assert result.returncode == 1
+    size = (scratch_site / "build/email/tasp-newsletter-october-2019.html").stat().st_size
+    assert size > 20000
     assert (
-        "newsletters/tasp-newsletter-october-2019.md: error: the email is 38.4 KiB, "
+        f"newsletters/tasp-newsletter-october-2019.md: error: the email is {size / 1024:.1f} KiB, "
         "over the 20 KiB budget" in result.stdout
     )

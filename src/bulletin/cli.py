@@ -18,9 +18,26 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from bulletin.model import LONDON, Site
+from bulletin.model import LONDON, Post, Site
 
 DEFAULT_CONFIG = "mkdocs.yml"
+SEND_EPILOG = """\
+settings, from the environment:
+  BULLETIN_SMTP_HOST      the SMTP server (required)
+  BULLETIN_SMTP_PORT      its submission port (default: 587)
+  BULLETIN_SMTP_USER      the account to log in as, with BULLETIN_SMTP_PASSWORD
+  BULLETIN_SMTP_PASSWORD  (both or neither: neither sends without logging in)
+STARTTLS is used whenever the server offers it, and a password is never sent
+without it. Implicit TLS (port 465) is not supported: use port 587.
+
+example, Microsoft 365 (the account needs SMTP AUTH enabled):
+  export BULLETIN_SMTP_HOST=smtp.office365.com BULLETIN_SMTP_PORT=587
+  export BULLETIN_SMTP_USER=newsletter@example.org
+  read -rs BULLETIN_SMTP_PASSWORD && export BULLETIN_SMTP_PASSWORD
+  bulletin send tasp-newsletter-october-2019 --to "me@example.org, chair@example.org"
+Gmail: BULLETIN_SMTP_HOST=smtp.gmail.com, port 587, and an app password
+(Google account > Security > App passwords), not the account's own password.
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,25 +105,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     fee.add_argument(
         "--year", help="the membership year, e.g. 2019/20 (default: the one in force today)"
     )
-    email = commands.add_parser("email", help="build one newsletter issue's email on its own")
+    email = commands.add_parser(
+        "email",
+        help="build one newsletter issue's email on its own (drafts and scheduled issues too)",
+    )
     email.add_argument(
         "slug", help="the issue's file name without .md, e.g. tasp-newsletter-october-2019"
     )
     email.add_argument(
         "--out",
-        default="build/email",
-        help="folder for the .html, .txt and .eml (default: %(default)s)",
+        help="folder for the .html, .txt and .eml (default: build/email for a published issue; "
+        "for a draft or scheduled one a new temporary folder, as build/email is for published "
+        "issues only)",
     )
     send = commands.add_parser(
-        "send", help="send a proof of a built issue (.eml) through SMTP (BULLETIN_SMTP_* settings)"
+        "send",
+        help="send a proof of an issue, as its sources are now, through SMTP",
+        description="Render the issue from its sources as they are now (drafts and scheduled\n"
+        "issues too; nothing is published) and send it as a proof: subject\n"
+        "'[Proof] <title>', a Message-ID of its own and the current date.",
+        epilog=SEND_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    send.add_argument("slug")
+    send.add_argument("slug", help="the issue's file name without .md")
     send.add_argument(
         "--to",
         required=True,
         help="who receives the proof: an address, or several separated by commas",
     )
-    send.add_argument("--from-dir", default="build/email", help="where the built .eml files are")
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     quiet = getattr(args, "quiet", False)
@@ -134,9 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fee":
             return run_fee(config_file, args.representatives, args.year)
         if args.command == "email":
-            return run_email(config_file, args.slug, Path(args.out))
+            return run_email(config_file, args.slug, Path(args.out) if args.out else None)
         if args.command == "send":
-            return run_send(Path(args.from_dir) / f"{args.slug}.eml", args.to)
+            return run_send(config_file, args.slug, args.to)
         if args.command == "serve":
             from mkdocs.commands.serve import serve as mkdocs_serve
 
@@ -512,53 +538,97 @@ def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
     return 0
 
 
-def run_email(config_file: Path, slug: str, out: Path) -> int:
-    """Render one newsletter issue: the site is built in a scratch folder, only the email is kept."""
+def run_email(config_file: Path, slug: str, out: Path | None) -> int:
+    """Render one newsletter issue, drafts and scheduled ones too; only the email is kept."""
     from bulletin.writing import write_file
 
+    with tempfile.TemporaryDirectory(prefix="bulletin-email-") as scratch:
+        rendered = render_issue(config_file, slug, Path(scratch))
+        if rendered is None:
+            return 1
+        made, state = rendered
+        if out is None and state:  # kept out of build/email, which a deploy may copy
+            out = Path(tempfile.mkdtemp(prefix=f"bulletin-email-{slug}-"))
+        out = out or Path("build/email")
+        for path in made:
+            write_file(out, path.name, path.read_bytes())
+            print(out / path.name)
+    if state:
+        print(f"bulletin: {slug} is {state}; this email is a preview", file=sys.stderr)
+    return 0
+
+
+def render_issue(config_file: Path, slug: str, scratch: Path) -> tuple[list[Path], str] | None:
+    """Render one issue's email files into ``scratch``, from the sources as they are now.
+
+    The site is built in ``scratch`` too, drafts included, and nothing is published. Returns
+    the files and the issue's state ("" when published, else "a draft", "scheduled for …"),
+    or None, having said why, when there is no such issue.
+    """
     config = load_config(config_file=str(config_file))
     plugin = config.plugins["bulletin"]
     newsletters = Path(config.config_file_path).parent / plugin.config.newsletters_dir
     if not (newsletters / f"{slug}.md").is_file():
         known = ", ".join(sorted(path.stem for path in newsletters.glob("*.md"))) or "none"
         print(f"bulletin: no newsletter {slug!r} in {newsletters}; known: {known}", file=sys.stderr)
-        return 1
-    with tempfile.TemporaryDirectory(prefix="bulletin-email-") as scratch:
-        plugin.email_only = slug
-        plugin.email_dir = Path(scratch) / "email"
-        config.site_dir = str(Path(scratch) / "site")
-        config.plugins.on_startup(command="email", dirty=False)
-        try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
-        made = sorted(plugin.email_dir.glob(f"{slug}.*"))
-        if not made:
-            print(
-                f"bulletin: {slug} is not published (a draft, or dated in the future)",
-                file=sys.stderr,
-            )
-            return 1
-        for path in made:
-            write_file(out, path.name, path.read_bytes())
-            print(out / path.name)
-    return 0
-
-
-def run_send(eml: Path, to: str) -> int:
-    from bulletin.proof import ProofError, send_proof
-
-    if not eml.is_file():
-        print(
-            f"bulletin: {eml} does not exist; build it first with bulletin build", file=sys.stderr
-        )
-        return 1
+        return None
+    plugin.email_only = slug
+    plugin.email_dir = scratch / "email"
+    config.site_dir = str(scratch / "site")
+    config.plugins.on_startup(command="email", dirty=False)
     try:
-        recipients = send_proof(eml.read_bytes(), to, os.environ)
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
+    made = sorted(plugin.email_dir.glob(f"{slug}.*"))
+    post = next((p for p in plugin.site.posts if p.is_newsletter and p.slug == slug), None)
+    if not made or post is None:
+        print(
+            f"bulletin: {slug} has no email: its page was not rendered (is its slug: "
+            "different from its file name?)",
+            file=sys.stderr,
+        )
+        return None
+    return made, issue_state(plugin.site, post)
+
+
+def issue_state(site: Site, post: Post) -> str:
+    """What readers see of the issue now: "" when published, else why not."""
+    from babel.dates import format_date
+
+    if post.draft:
+        return "a draft (not published until you delete draft: true)"
+    if site.is_live(post):
+        return ""
+    day = format_date(post.date, format="long", locale="en_GB")
+    if site.now is not None and post.date > site.now:
+        return f"scheduled for {day} (published by the first build on or after it)"
+    return "expired (taken down from the site and feeds)"
+
+
+def run_send(config_file: Path, slug: str, to: str) -> int:
+    """Render the issue from the sources as they are now and send it as a proof."""
+    from bulletin.proof import ProofError, parse_recipients, send_proof, smtp_settings
+
+    try:  # a mistyped address or a missing setting is refused before the build
+        parse_recipients(to)
+        smtp_settings(os.environ)
     except ProofError as error:
         print(f"bulletin: {error}", file=sys.stderr)
         return 1
-    print(f"Sent a proof of {eml.name} to {', '.join(recipients)}")
+    with tempfile.TemporaryDirectory(prefix="bulletin-proof-") as scratch:
+        rendered = render_issue(config_file, slug, Path(scratch))
+        if rendered is None:
+            return 1
+        made, state = rendered
+        eml = next(path for path in made if path.suffix == ".eml")
+        try:
+            recipients = send_proof(eml.read_bytes(), to, os.environ)
+        except ProofError as error:
+            print(f"bulletin: {error}", file=sys.stderr)
+            return 1
+    what = f"{slug}, {state}," if state else slug
+    print(f"Sent a proof of {what} to {', '.join(recipients)}")
     return 0
 
 

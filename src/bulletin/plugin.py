@@ -186,6 +186,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.categories = {feeds.category_slug(name): name for name in self.sources.categories}
         self.email_settings = email_settings(public_site_url(config, self.command), self.config)
         self.email_html = {}
+        if self.command == "email":  # `bulletin email` and `bulletin send`: drafts too
+            _blog_plugin(config).config.draft = True
         for warning in self.site.warnings:
             log.warning(warning)
         ours = os.environ.get("BULLETIN_SET_SOURCE_DATE_EPOCH") == "1"
@@ -492,7 +494,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.staging = None
 
     def write_emails(self, config: MkDocsConfig) -> int:
-        """Render each published newsletter issue as HTML, plain text and .eml."""
+        """Render each newsletter issue of this run (see email_issues) as HTML, text and .eml."""
         assert self.site is not None and self.email_settings is not None
         if self.email_dir is not None:
             folder = self.email_dir
@@ -505,9 +507,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         problems = []
         count = 0
         environment = newsletter.make_environment()
-        for post in self.site.newsletters:
-            if self.email_only is not None and post.slug != self.email_only:
-                continue
+        for post in self.email_issues():
             try:
                 files = self.email_files(post, environment)
             except ContentError as error:
@@ -519,6 +519,23 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         if problems:
             raise PluginError(ContentError(problems).report())
         return count
+
+    def email_issues(self) -> list[Post]:
+        """The issues whose email this run makes: the published ones, for the output.
+
+        `bulletin serve` previews the email of every issue it shows, drafts and scheduled
+        ones included, and `bulletin email <slug>` renders that one issue whatever its state.
+        """
+        assert self.site is not None
+        if self.email_only is None and self.command != "serve":
+            return list(self.site.newsletters)
+        return [
+            post
+            for post in self.site.posts
+            if post.is_newsletter
+            and post.url in self.email_html  # the page was rendered (Material shows drafts)
+            and (self.email_only is None or post.slug == self.email_only)
+        ]
 
     def email_files(self, post: Post, environment: Any) -> dict[str, bytes]:
         """One issue's email files; under `mkdocs serve`, again only when its inputs changed."""

@@ -1,9 +1,13 @@
-"""Send one built .eml as a proof through SMTP; settings from the environment only.
+"""Send one rendered .eml as a proof through SMTP; settings from the environment only.
 
 ``BULLETIN_SMTP_HOST`` (required), ``BULLETIN_SMTP_PORT`` (587), ``BULLETIN_SMTP_USER`` and
 ``BULLETIN_SMTP_PASSWORD`` (both or neither). STARTTLS is used whenever the server offers
 it, and required when a password is to be sent. A proof goes to every address given, and is
 reported sent only when the server has accepted every one of them.
+
+Each proof is a message of its own: its subject starts ``[Proof]``, and it has a new
+Message-ID and the current date (the published .eml keeps its deterministic ones), so a mail
+client neither threads it with, nor drops it as a duplicate of, an earlier proof.
 """
 
 from __future__ import annotations
@@ -11,11 +15,17 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Mapping
+from datetime import datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from bulletin.model import LONDON
+
+PROOF_PREFIX = "[Proof] "
 
 
 class ProofError(Exception):
@@ -41,12 +51,8 @@ def parse_recipients(to: str) -> list[str]:
     return recipients
 
 
-def send_proof(eml: bytes, to: str, environ: Mapping[str, str], timeout: float = 30) -> list[str]:
-    """Send the message to every address in ``to``, with To set to them and the rest as built.
-
-    Returns the addresses, each of which the server accepted; a ProofError otherwise.
-    """
-    recipients = parse_recipients(to)
+def smtp_settings(environ: Mapping[str, str]) -> tuple[str, str, str, str]:
+    """Host, port, user and password from ``environ``, each checked; a ProofError otherwise."""
     host = environ.get("BULLETIN_SMTP_HOST", "")
     if not host:
         raise ProofError("BULLETIN_SMTP_HOST is not set: say which SMTP server sends proofs")
@@ -57,11 +63,43 @@ def send_proof(eml: bytes, to: str, environ: Mapping[str, str], timeout: float =
     password = environ.get("BULLETIN_SMTP_PASSWORD", "")
     if bool(user) != bool(password):
         raise ProofError("set both BULLETIN_SMTP_USER and BULLETIN_SMTP_PASSWORD, or neither")
+    return host, port_text, user, password
+
+
+def mark_as_proof(message: EmailMessage, now: datetime) -> None:
+    """Make ``message`` a proof: subject marked, a Message-ID of its own, dated ``now``."""
+    subject = str(message["Subject"] or "")
+    del message["Subject"]
+    message["Subject"] = subject if subject.startswith(PROOF_PREFIX) else PROOF_PREFIX + subject
+    built_id = str(message["Message-ID"] or "")
+    domain = built_id.rpartition("@")[2].rstrip(">").strip() or "localhost"
+    del message["Message-ID"]
+    message["Message-ID"] = make_msgid(idstring="proof", domain=domain)
+    del message["Date"]
+    message["Date"] = format_datetime(now)
+
+
+def send_proof(
+    eml: bytes,
+    to: str,
+    environ: Mapping[str, str],
+    timeout: float = 30,
+    now: datetime | None = None,
+) -> list[str]:
+    """Send the message as a proof to every address in ``to``, with To set to them.
+
+    The rest is as built, but for the proof's subject, Message-ID and Date (``now``, by
+    default the clock). Returns the addresses, each of which the server accepted; a
+    ProofError otherwise.
+    """
+    recipients = parse_recipients(to)
+    host, port_text, user, password = smtp_settings(environ)
     message = BytesParser(policy=SMTP).parsebytes(eml)
     assert isinstance(message, EmailMessage)
     del message["X-Unsent"]  # a draft marker, not for a message actually sent
     del message["To"]
     message["To"] = ", ".join(recipients)
+    mark_as_proof(message, now or datetime.now(LONDON))
     where = f"{host}:{port_text}"
     try:
         with smtplib.SMTP(host, int(port_text), timeout=timeout) as smtp:
