@@ -312,6 +312,10 @@ def test_serve_previews_the_email_of_a_draft_issue(draft_issue, served, browser)
     assert "Welcome to our newest members" in page.locator("pre").inner_text()
     phone = page.frame_locator("iframe[width='375']")
     assert phone.locator("text=November 2019").count() >= 1
+    # The logo loads from the preview itself, not from the live site (unreachable here).
+    logo = phone.locator("img").first
+    logo.wait_for()
+    assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
     eml = page.request.get(url + "email/tasp-newsletter-november-2019.eml")
     assert eml.status == 200 and b"Subject: TASP newsletter" in eml.body()
 

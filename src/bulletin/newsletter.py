@@ -37,6 +37,11 @@ NUMBER = re.compile(
 )
 # Amounts and times inside a cell's text whose parts a space would otherwise split.
 KEEP_TOGETHER = re.compile(r"[£$€]\d[\d,]*(\.\d+)? each|\b\d{1,2}([:.]\d{2})? ?[ap]m\b", re.I)
+# The email's content column: the 600 px body less 2 × 24 px padding; and inside a box,
+# less its 4 px rule and 2 × 20 px padding. Outlook's Word engine ignores max-width, so a
+# picture's width attribute must fit them.
+CONTENT_WIDTH = 552
+BOX_WIDTH = CONTENT_WIDTH - 44
 # The content column on a 375 px phone (less 2 × 24 px padding): a wider table stacks.
 NARROW_COLUMN = 327
 # Invisible characters after the preheader, so the inbox preview stops there instead of
@@ -157,10 +162,18 @@ def make_environment() -> jinja2.Environment:
 class _Renderer:
     """Serialise the sanitised tree as email HTML: known tags only, styles inline."""
 
-    def __init__(self, post: Post, web_url: str, palette: Palette) -> None:
+    def __init__(
+        self,
+        post: Post,
+        web_url: str,
+        palette: Palette,
+        image_sizes: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
         self.post = post
         self.web_url = web_url
         self.c = palette
+        self.image_sizes = image_sizes or {}
+        self.column = CONTENT_WIDTH  # the width a picture may take where it is
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         brand, text = palette.brand, palette.text
@@ -253,8 +266,14 @@ class _Renderer:
             )
         attrs = [("src", self.absolute(src)), ("alt", node.get("alt") or "")]
         width = node.get("width") or ""
-        if width.isdigit():
-            attrs.append(("width", str(min(int(width), 552))))
+        size = self.image_sizes.get(src)
+        if size is not None:
+            # an author's width="300" may make it smaller, never wider than the column
+            shown = min(int(width), self.column) if width.isdigit() and int(width) else self.column
+            fitted_width, fitted_height = fit_picture(size, shown)
+            attrs += [("width", str(fitted_width)), ("height", str(fitted_height))]
+        elif width.isdigit():
+            attrs.append(("width", str(min(int(width), self.column))))
         attrs.append(("style", self.styles["img"]))
         return self.element("img", attrs, None)
 
@@ -344,9 +363,13 @@ class _Renderer:
         """One block as the inside of an mj-text; boxes as presentation tables."""
         if block.kind == "table":
             return Markup(self.table(block.nodes[0]))  # type: ignore[arg-type]
-        inner = self.nodes(block.nodes)
         if block.kind == "content":
-            return Markup(inner)
+            return Markup(self.nodes(block.nodes))
+        self.column = BOX_WIDTH
+        try:
+            inner = self.nodes(block.nodes)
+        finally:
+            self.column = CONTENT_WIDTH
         background, rule = {
             "members": (self.c.members, self.c.brand),
             "spotlight": (self.c.spotlight, self.c.spotlight_rule),
@@ -397,6 +420,14 @@ def _keep_together(html: str) -> str:
     )
 
 
+def fit_picture(size: tuple[int, int], column: int) -> tuple[int, int]:
+    """A picture's width and height in the email: its own, or scaled down to the column."""
+    width, height = size
+    if width <= column:
+        return width, height
+    return column, max(1, round(height * column / width))
+
+
 def preheader(description: str) -> str:
     """The inbox preview: the description, cut at a word to at most 130 characters."""
     text = " ".join(description.split())
@@ -428,15 +459,20 @@ def render_email(
     web_url: str,
     environment: jinja2.Environment | None = None,
     glossary: Mapping[str, str] = {},  # read, never changed
+    image_sizes: Mapping[str, tuple[int, int]] | None = None,
 ) -> Email:
     """Render one newsletter issue from its page HTML (before email-only blocks are removed).
+
+    ``image_sizes`` gives the width and height of the pictures published, by each ``<img>``
+    ``src`` as the page HTML spells it and by ``settings.logo_url``: every picture of known
+    size gets numeric ``width`` and ``height`` attributes, scaled down to fit the column.
 
     The first use of each acronym (an ``<abbr>`` or a glossary word) is spelt out in
     brackets, in the HTML and the plain text alike: email clients show no tooltips.
     """
     env = environment or make_environment()
     palette = Palette(brand=settings.brand_colour)
-    renderer = _Renderer(post, web_url, palette)
+    renderer = _Renderer(post, web_url, palette, image_sizes)
     # web-only blocks go first, so that the first use counted is the first the reader sees
     html = expand_first_use(strip_channel(html, "web-only"), glossary)
     sections: tuple[Section, ...] = split_sections(html)
@@ -458,11 +494,13 @@ def render_email(
         f"{settings.organisation}."
     )
     summary = preheader(post.description)
+    logo_size = (image_sizes or {}).get(settings.logo_url)
     context = {
         "post": post,
         "settings": settings,
         "c": palette,
         "preheader": summary,
+        "logo_size": fit_picture(logo_size, CONTENT_WIDTH) if logo_size else None,
         "preheader_padding": PREHEADER_PADDING,
         "byline": " · ".join(byline),
         "web_url": web_url,

@@ -6,6 +6,7 @@ written, adds the newsletters to Material's blog and publishes the build atomica
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -13,9 +14,10 @@ import re
 import sys
 import time
 from datetime import date, datetime
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from babel.dates import format_date
 from markupsafe import Markup
@@ -27,7 +29,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import avatars, feeds, glossary, newsletter, publish, speedups, yamlsafe
+from bulletin import avatars, feeds, glossary, newsletter, pictures, publish, speedups, yamlsafe
 from bulletin.blocks import configured_blocks, strip_channel
 from bulletin.cache import RenderCache, context_digest
 from bulletin.errors import ContentError, Problem
@@ -129,6 +131,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.page_cache: PageCache | None = None  # `mkdocs serve`: finished pages by context
         self.memos: dict[str, speedups.Memo] = {}  # `mkdocs serve`: search entries, emails...
         self.files: Files | None = None
+        self.site_files: Files | None = None  # this build's files, for its pictures
+        self.picture_sizes: dict[str, tuple[int, int]] = {}  # published pictures by dest_uri
         self.avatar_colour = EmailConfig.brand_colour.default
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -137,7 +141,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         speedups.lazy_excerpt_parsers()
         serving = command == "serve"
         self.page_cache = PageCache() if serving else None
-        names = ("readtime", "search", "email", "posts", "front matter", "feed items")
+        names = ("readtime", "search", "email", "posts", "front matter", "feed items", "pictures")
         self.memos = {name: speedups.Memo() for name in names} if serving else {}
         if serving:  # rebuilds in one process, where most pages have not changed
             speedups.memoise_readtime(self.memos["readtime"])
@@ -428,6 +432,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["bulletin_nav_cache"] = {}  # navigation HTML shared by posts, this build
+        self.site_files = files
         self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
         speedups.index_blog_views(_blog_plugin(config))
@@ -449,6 +454,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.site is not None and self.feed_settings is not None
         self.progress.finish()
+        started = time.perf_counter()
+        self.picture_sizes = self.write_pictures(config)
+        self.timings["pictures"] = time.perf_counter() - started
         started = time.perf_counter()
         written = feeds.render_feeds(
             self.site,
@@ -492,6 +500,56 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 raise PluginError(str(error)) from None
             log.info("Published to %s", self.staging.output)
             self.staging = None
+
+    def write_pictures(self, config: MkDocsConfig) -> dict[str, tuple[int, int]]:
+        """Replace the site's copy of each picture by one scaled down and without metadata.
+
+        The originals in the docs folder stay as they are. Returns each picture's size, by
+        its dest_uri, for the emails' width and height attributes.
+        """
+        sizes: dict[str, tuple[int, int]] = {}
+        written: dict[str, bytes] = {}
+        site_dir = Path(config.site_dir)  # already inside the staging folder
+        memo = self.memos.get("pictures")
+        for file in self.site_files.media_files() if self.site_files is not None else ():
+            if not file.dest_uri.lower().endswith(pictures.SUFFIXES) or not file.abs_src_path:
+                continue
+            if not (site_dir / file.dest_uri).is_file():  # not published (excluded)
+                continue
+            data = Path(file.abs_src_path).read_bytes()
+            key = hashlib.blake2b(data, digest_size=20).digest()
+            result = memo.get(key) if memo is not None else None
+            if result is None:
+                try:
+                    result = pictures.render_picture(data)
+                except pictures.PictureError as error:
+                    log.warning("bulletin: %s: %s; published as it is", file.src_uri, error)
+                    continue
+                if memo is not None:
+                    memo.put(key, result)
+            published, width, height = result
+            sizes[file.dest_uri] = (width, height)
+            if published != data:
+                written[file.dest_uri] = published
+        write_files(site_dir, written)
+        return sizes
+
+    def image_sizes(self, post: Post, html: str) -> dict[str, tuple[int, int]]:
+        """The size of each picture of the site that the issue shows, by its src, and the logo's."""
+        base = "https://site.invalid/"  # resolve page-relative URLs without the real host
+        page = urljoin(base, post.url)
+        sizes = {}
+        for match in IMG_SRC.finditer(html):
+            src = unescape(match[1] if match[1] is not None else match[2])
+            target = urlsplit(urljoin(page, src.strip()))
+            if f"{target.scheme}://{target.netloc}/" == base:
+                size = self.picture_sizes.get(unquote(target.path.removeprefix("/")))
+                if size is not None:
+                    sizes[src] = size
+        logo = self.picture_sizes.get(self.config.email.logo)
+        if logo is not None and self.email_settings is not None:
+            sizes[self.email_settings.logo_url] = logo
+        return sizes
 
     def write_emails(self, config: MkDocsConfig) -> int:
         """Render each newsletter issue of this run (see email_issues) as HTML, text and .eml."""
@@ -542,9 +600,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         assert self.site is not None and self.email_settings is not None
         html = self.email_html[post.url]
         serving = self.command == "serve"
+        sizes = self.image_sizes(post, html)
         key = b""
         if serving:
-            inputs = (post, self.email_settings, self.site.authors, self.site.glossary)
+            inputs = (post, self.email_settings, self.site.authors, self.site.glossary, sizes)
             key = speedups.digest("email", html, repr(inputs))
             files = self.memos["email"].get(key)
             if files is not None:
@@ -557,6 +616,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             web_url=self.email_settings.site_url + post.url,
             environment=environment,
             glossary=self.site.glossary,
+            image_sizes=sizes,
         )
         for warning in email.warnings:
             log.warning(warning)
@@ -567,6 +627,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         }
         if serving:
             files[f"{post.slug}/index.html"] = render_preview(post, email).encode("utf-8")
+            # The frames show the email with the preview's own addresses, so the logo and
+            # pictures load before they are published; the .html and .eml keep site_url's.
+            local = email.html.replace(self.email_settings.site_url, "../../")
+            files[f"{post.slug}/email.html"] = local.encode("utf-8")
             self.memos["email"].put(key, files)
         return files
 
@@ -587,6 +651,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         return self.posts_by_uri.get(page.file.src_uri)
 
 
+IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 DEFINITION = re.compile(r"^(?:\*\[[^\]]+\]|\[[^\]]+\]):", re.MULTILINE)
 
 
