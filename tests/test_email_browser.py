@@ -1,7 +1,7 @@
 """The sample email in headless Chromium at 600 and 375 px, light and dark.
 
 No sideways scrolling on a phone, readable text size, axe-core clean (colour contrast
-included) when tests/node is installed; screenshots go to build/email-screenshots/.
+included) when tests/node is installed; screenshots go to test-output/email-screenshots/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from emailkit import ROOT, render_sample
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "build" / "email-screenshots"
+SHOTS = ROOT / "test-output" / "email-screenshots"
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ are typed into the real page (Material theme, the site's own script and styles, 
 data embedded at build time) and the displayed result must be exactly what
 ``format_quote(quote(...))`` or ``parse_representatives`` says. The same page is checked
 with axe-core, from the keyboard, without JavaScript, and photographed at phone and
-desktop widths into ``build/screenshots/`` (git-ignored).
+desktop widths into ``test-output/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from conftest import (
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ROOT / "build" / "screenshots"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
 AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BAD_INPUTS = ["0", "-1", "-3", "2.5", "abc", "", "1001", "1000000000", "1e3", "1e", "+5", " 12 "]

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 EVENTS = Path(__file__).resolve().parent / "fixtures" / "email" / "events-table.md"
 AXE = Path(__file__).resolve().parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "build" / "email-screenshots"
+SHOTS = ROOT / "test-output" / "email-screenshots"
 
 # The words of every table cell (the caption too) that the browser laid over two lines.
 BROKEN_WORDS = """() => {

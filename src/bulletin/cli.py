@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     build.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build.add_argument(
+        "-v", "--verbose", action="store_true", help="also print MkDocs' own progress notes"
+    )
+    build.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         help="publish as on this day (default: today); scheduled posts up to it appear",
@@ -137,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    if not getattr(args, "verbose", False):
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(hide_mkdocs_notes)
     config_file = Path(args.config_file)
     if not config_file.is_file():
         print(
@@ -209,6 +215,14 @@ def describe_os_error(error: OSError) -> str:
     if error.errno == errno.EROFS:
         return f"the disk is read-only{where}; work on a disk you can write to"
     return f"{error.strerror or error}{where}; check the file and the disk, then try again"
+
+
+MKDOCS_NOTES = ("Cleaning site directory", "Building documentation to directory: ")
+"""MkDocs' progress notes that name the staging folder and read like problems: shown with -v."""
+
+
+def hide_mkdocs_notes(record: logging.LogRecord) -> bool:
+    return not (record.name.startswith("mkdocs.") and record.getMessage().startswith(MKDOCS_NOTES))
 
 
 @contextlib.contextmanager
