@@ -6,6 +6,7 @@ import email.policy
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 
@@ -33,14 +34,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
+def serve_smtp(inbox: object) -> Iterator[tuple[object, int]]:
+    """A real SMTP server on 127.0.0.1 handing each message to ``inbox``."""
     port = free_port()
     controller = controller_module.Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    yield from serve_smtp(Inbox())
 
 
 def test_proof_arrives_intact(smtp_server):
@@ -152,12 +157,7 @@ class PickyInbox(Inbox):
 
 @pytest.fixture
 def picky_server():
-    inbox = PickyInbox()
-    port = free_port()
-    controller = controller_module.Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    yield from serve_smtp(PickyInbox())
 
 
 def test_a_proof_goes_to_every_address_in_a_list(smtp_server):
