@@ -13,7 +13,7 @@ from email.parser import BytesParser
 import pytest
 
 from bulletin.proof import ProofError, send_proof
-from conftest import add_draft_issue, replace_in, run_bulletin
+from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin
 from emailkit import render_sample
 
 controller_module = pytest.importorskip("aiosmtpd.controller")
@@ -103,27 +103,10 @@ def test_missing_host_says_what_to_set():
 
 
 def test_bulletin_send_through_the_command_line(smtp_server, scratch_site):
-    from conftest import BUILD_ENV
-
     inbox, port = smtp_server
     assert run_bulletin(scratch_site, "build").returncode == 0
-    env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bulletin.cli",
-            "send",
-            "tasp-newsletter-october-2019",
-            "--to",
-            "proof@example.org",
-        ],
-        cwd=scratch_site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    slug = "tasp-newsletter-october-2019"
+    result = send_through_the_command_line(scratch_site, port, slug, "proof@example.org")
     assert (result.returncode, result.stdout) == (
         0,
         "Sent a proof of tasp-newsletter-october-2019 to proof@example.org\n",
@@ -132,14 +115,7 @@ def test_bulletin_send_through_the_command_line(smtp_server, scratch_site):
     assert recipients == ["proof@example.org"]
     message = BytesParser(policy=email.policy.default).parsebytes(data)
     assert message["Subject"] == "[Proof] TASP newsletter – October 2019"
-    missing = subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", "send", "no-such-issue", "--to", "a@example.org"],
-        cwd=scratch_site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = send_through_the_command_line(scratch_site, port, "no-such-issue", "a@example.org")
     assert missing.returncode == 1
     assert "no newsletter 'no-such-issue'" in missing.stderr
     assert "known: tasp-newsletter-october-2019" in missing.stderr
@@ -196,20 +172,10 @@ def test_an_address_the_server_refuses_makes_the_send_fail(picky_server):
 
 
 def test_bulletin_send_to_two_addresses_says_so_truly(smtp_server, scratch_site):
-    from conftest import BUILD_ENV
-
     inbox, port = smtp_server
     assert run_bulletin(scratch_site, "build").returncode == 0
-    env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
-    command = ["send", "tasp-newsletter-october-2019", "--to", "a@example.org, b@example.org"]
-    result = subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", *command],
-        cwd=scratch_site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    to = "a@example.org, b@example.org"
+    result = send_through_the_command_line(scratch_site, port, "tasp-newsletter-october-2019", to)
     assert (result.returncode, result.stdout) == (
         0,
         "Sent a proof of tasp-newsletter-october-2019 to a@example.org, b@example.org\n",
@@ -219,8 +185,7 @@ def test_bulletin_send_to_two_addresses_says_so_truly(smtp_server, scratch_site)
 
 
 def send_through_the_command_line(site, port: int, slug: str, to: str):
-    from conftest import BUILD_ENV
-
+    """`bulletin send` as a writer runs it, against the SMTP server on ``port``."""
     env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
     return subprocess.run(
         [sys.executable, "-m", "bulletin.cli", "send", slug, "--to", to],
