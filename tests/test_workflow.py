@@ -47,6 +47,21 @@ def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) 
     assert (scratch_site / "build/site/2024/03/march-update-people-plans/index.html").is_file()
 
 
+def test_help_answers_without_loading_mkdocs() -> None:
+    """`bulletin --help` imports none of MkDocs or Material (the CLI imports them on use)."""
+    code = (
+        "import sys\nfrom bulletin.cli import main\ntry:\n    main(['--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=BUILD_ENV, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: bulletin" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.parametrize(
     ("title", "slug"),
     [

@@ -13,14 +13,27 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+from typing import Any
 
 from bulletin.model import LONDON, Post, Site
 
 DEFAULT_CONFIG = "mkdocs.yml"
+
+
+# MkDocs is imported when a command needs it, not at start: `bulletin --help` and argument
+# mistakes answer without loading its build machinery.
+def load_config(**kwargs: Any) -> Any:
+    from mkdocs.config import load_config as load
+
+    return load(**kwargs)
+
+
+def mkdocs_build(config: Any) -> None:
+    from mkdocs.commands.build import build
+
+    build(config)
+
+
 SEND_EPILOG = """\
 settings, from the environment:
   BULLETIN_SMTP_HOST      the SMTP server (required)
@@ -137,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="who receives the proof: an address, or several separated by commas",
     )
     args = parser.parse_args(argv)
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
