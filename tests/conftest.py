@@ -51,11 +51,25 @@ def copy_site(target: Path) -> Path:
     return target
 
 
-def run_bulletin(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_bulletin(
+    site: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``bulletin ARGS`` in ``site``, with BUILD_ENV or the ``env`` given."""
+    return _run(site, "bulletin.cli", args, env)
+
+
+def run_mkdocs(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Plain ``mkdocs ARGS`` in ``site``: bulletin as MkDocs' plugin only."""
+    return _run(site, "mkdocs", args, None)
+
+
+def _run(
+    site: Path, module: str, args: tuple[str, ...], env: dict[str, str] | None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", *args],
+        [sys.executable, "-m", module, *args],
         cwd=site,
-        env=BUILD_ENV,
+        env=BUILD_ENV if env is None else env,
         capture_output=True,
         text=True,
         timeout=300,

@@ -294,14 +294,7 @@ def test_a_scheduled_post_does_not_date_the_sitemap(scratch_site: Path) -> None:
     replace_in(future, "date: 2024-07-05", "date: 2031-01-01")
     env = {key: value for key, value in BUILD_ENV.items() if key != "SOURCE_DATE_EPOCH"}
     env.pop("BULLETIN_SET_SOURCE_DATE_EPOCH", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", "build", "--as-of", "2025-01-01"],
-        cwd=scratch_site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_bulletin(scratch_site, "build", "--as-of", "2025-01-01", env=env)
     assert result.returncode == 0, result.stderr
     sitemap = (scratch_site / "build" / "site" / "sitemap.xml").read_text("utf-8")
     dates = re.findall(r"<lastmod>([0-9-]+)</lastmod>", sitemap)

@@ -6,8 +6,6 @@ import html
 import json
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from textwrap import dedent
@@ -15,7 +13,7 @@ from textwrap import dedent
 import feedparser
 import pytest
 
-from conftest import BUILD_ENV, BuiltSite, copy_site, replace_in, run_bulletin, snapshot
+from conftest import BUILD_ENV, BuiltSite, copy_site, replace_in, run_bulletin, run_mkdocs, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 PUBLISHED = {
@@ -135,14 +133,7 @@ def test_the_newsletter_blocks_render_as_styled_admonitions(built_site: BuiltSit
 
 def test_mkdocs_build_gives_the_same_site(built_site: BuiltSite, tmp_path: Path) -> None:
     root = copy_site(tmp_path / "site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--quiet"],
-        cwd=root,
-        env=BUILD_ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_mkdocs(root, "build", "--quiet")
     assert result.returncode == 0, result.stderr
     assert snapshot(root / "build" / "site") == snapshot(built_site.site)
 
@@ -182,14 +173,7 @@ def test_mkdocs_build_reports_bad_input_too(scratch_site: Path) -> None:
     shutil.copy(
         FIXTURES / "impossible-date.md", scratch_site / "content" / "posts" / "impossible-date.md"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"],
-        cwd=scratch_site,
-        env=BUILD_ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_mkdocs(scratch_site, "build")
     assert result.returncode == 1
     assert (
         "content/posts/impossible-date.md:3: date: 2024-02-30 is not a real date" in result.stderr
@@ -204,14 +188,7 @@ def test_a_post_dated_in_the_future_waits_for_its_day(scratch_site: Path) -> Non
     )
     assert run_bulletin(scratch_site, "build").returncode == 0
     assert not list((scratch_site / "build" / "site").rglob("summer-learning-from-reviews"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", "build"],
-        cwd=scratch_site,
-        env={**BUILD_ENV, "BULLETIN_NOW": "2099-07-05"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_bulletin(scratch_site, "build", env={**BUILD_ENV, "BULLETIN_NOW": "2099-07-05"})
     assert result.returncode == 0, result.stderr
     assert (scratch_site / "build/site/2099/07/summer-learning-from-reviews/index.html").is_file()
 

@@ -11,8 +11,6 @@ import functools
 import io
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from pymdownx.slugs import slugify
 
 from bulletin import digests
 from bulletin.digests import Undescribable, stable_repr
-from conftest import BUILD_ENV, ROOT, copy_site, replace_in, snapshot
+from conftest import BUILD_ENV, ROOT, copy_site, replace_in, run_bulletin, snapshot
 
 POSTS = Path("content/posts")
 LINKING = POSTS / "when-the-board-asks-the-questions.md"
@@ -63,14 +61,7 @@ def build(site: Path, pythonpath: Path | None = None) -> Build:
     env = dict(BUILD_ENV)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    result = subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", "build"],
-        cwd=site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_bulletin(site, "build", env=env)
     text = (result.stdout + result.stderr).replace(str(site), "<site>")
     text = re.sub(r"\.bulletin-staging-\w+", ".bulletin-staging", text)
     text = re.sub(r"\d+(\.\d+)? (s|seconds)\b", "<time>", text)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bulletin import publish
 from bulletin.writing import UnsafePath, write_file
-from conftest import BUILD_ENV, copy_site, replace_in, run_bulletin, snapshot
+from conftest import copy_site, replace_in, run_bulletin, run_mkdocs, snapshot
 
 OUTPUT_DIR = "      output_dir: build\n"
 SRC = Path(__file__).resolve().parent.parent / "src" / "bulletin"
@@ -32,14 +31,7 @@ def line_of(path: Path, start: str) -> int:
 
 
 def mkdocs_build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", *args],
-        cwd=root,
-        env=BUILD_ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_mkdocs(root, "build", *args)
 
 
 # -- output_dir and site_dir -----------------------------------------------------------

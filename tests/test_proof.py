@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import email.policy
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
@@ -187,14 +185,7 @@ def test_bulletin_send_to_two_addresses_says_so_truly(smtp_server, scratch_site)
 def send_through_the_command_line(site, port: int, slug: str, to: str):
     """`bulletin send` as a writer runs it, against the SMTP server on ``port``."""
     env = {**BUILD_ENV, "BULLETIN_SMTP_HOST": "127.0.0.1", "BULLETIN_SMTP_PORT": str(port)}
-    return subprocess.run(
-        [sys.executable, "-m", "bulletin.cli", "send", slug, "--to", to],
-        cwd=site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bulletin(site, "send", slug, "--to", to, env=env)
 
 
 def test_a_proof_is_the_issue_as_it_is_now_with_headers_of_its_own(smtp_server, scratch_site):
