@@ -22,8 +22,8 @@ from bulletin.avatars import (
     text_colour,
 )
 from bulletin.cli import main
+from bulletin.config import blog_plugin, sources_from_config
 from bulletin.errors import ContentError
-from bulletin.plugin import _blog_plugin, sources_from_config
 from bulletin.scaffold import add_author
 from bulletin.sources import load_site
 from conftest import replace_in, run_bulletin
@@ -157,7 +157,7 @@ def test_material_gets_the_generated_avatar_and_keeps_the_rest(scratch_site: Pat
     authors = scratch_site / "content/authors.yml"
     replace_in(authors, ALISON_AVATAR, "    slug: alison-carter\n")
     config = load_config(config_file=str(scratch_site / "mkdocs.yml"))
-    blog = _blog_plugin(config)
+    blog = blog_plugin(config)
     with pytest.raises(PluginError, match="avatar"):  # Material alone refuses the file
         blog._resolve_authors(config)
     generated = {"alison": "assets/avatars/generated/alison.svg"}
@@ -186,7 +186,7 @@ def test_a_changed_material_switches_the_patch_off_with_one_warning(
         "bulletin knows, so authors without an avatar (alison) cannot be given their "
         "initials; give each an avatar in the authors file, or update bulletin"
     ]
-    assert "_resolve_authors" not in vars(_blog_plugin(config))
+    assert "_resolve_authors" not in vars(blog_plugin(config))
 
 
 def test_an_avatar_colour_that_is_not_a_colour_is_refused_with_its_line(

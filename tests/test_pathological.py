@@ -138,7 +138,7 @@ def test_the_limit_is_a_setting_for_posts_newsletters_and_pages(scratch_site: Pa
 def test_mkdocs_yml_sets_the_limit(scratch_site: Path) -> None:
     from mkdocs.config import load_config
 
-    from bulletin.plugin import sources_from_config
+    from bulletin.config import sources_from_config
 
     config = load_config(config_file=str(scratch_site / "mkdocs.yml"))
     assert sources_from_config(config, config.plugins["bulletin"].config).max_post_bytes == (

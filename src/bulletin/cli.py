@@ -288,7 +288,7 @@ def show_as_published(error: OSError, output: Path) -> None:
 def run_check(config_file: Path, strict: bool) -> int:
     """Validate every source and run the content checks, printing one line per finding."""
     from bulletin.checks import Finding, check_site, format_report
-    from bulletin.plugin import check_places, check_settings, publication_time, sources_from_config
+    from bulletin.config import check_places, check_settings, publication_time, sources_from_config
     from bulletin.sources import load_site_with_problems
 
     config = load_config(config_file=str(config_file))
@@ -351,7 +351,7 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     import difflib
     from datetime import date
 
-    from bulletin.plugin import sources_from_config
+    from bulletin.config import sources_from_config
     from bulletin.scaffold import Draft, next_issue, render_draft, slugify, write_new
     from bulletin.sources import load_authors
 
@@ -453,8 +453,8 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
 def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
     """Add an author to the authors file, leaving what is there as it is."""
     from bulletin.avatars import generated_path
+    from bulletin.config import sources_from_config
     from bulletin.errors import Problem
-    from bulletin.plugin import sources_from_config
     from bulletin.scaffold import add_author
     from bulletin.sources import (
         AUTHOR_KEY,

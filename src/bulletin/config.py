@@ -1,0 +1,340 @@
+"""bulletin's settings: the schema of `bulletin:` in mkdocs.yml and what is read from it.
+
+MkDocs validates the schema when it loads mkdocs.yml, so a wrong type or an unknown
+choice is refused with its key before anything runs. The functions below turn the loaded
+MkDocs config into bulletin's own settings (``SiteSources``, ``FeedSettings``,
+``EmailSettings``) and refuse, with mkdocs.yml's line, what the schema cannot express.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+
+from bulletin import avatars, feeds, newsletter, publish, yamlsafe
+from bulletin.blocks import configured_blocks
+from bulletin.errors import ContentError, Problem
+from bulletin.model import LONDON, MAX_POST_BYTES, SiteSources
+from bulletin.newsletter import SERVICES
+from bulletin.sources import is_one_line
+
+
+class OrganisationConfig(base.Config):
+    """Who publishes: shown in the footer, the emails and the accessibility statement."""
+
+    name = c.Type(str)
+    short_name = c.Type(str, default="")
+    address = c.Type(str, default="")
+    email = c.Type(str, default="")
+    phone = c.Type(str, default="")
+
+
+class FeedsConfig(base.Config):
+    """RSS, Atom and JSON Feed settings."""
+
+    limit = c.Type(int, default=20)  # items per feed, newest first
+    logo = c.Type(str, default="assets/logo.png")  # PNG, GIF or JPEG, at most 144 px wide
+
+
+class EmailConfig(base.Config):
+    """How newsletter issues go out by email (see newsletter.EmailSettings)."""
+
+    from_name = c.Type(str, default="")
+    from_address = c.Type(str, default="")
+    list_id = c.Type(str, default="")
+    reply_to = c.Type(str, default="")
+    contributions_email = c.Type(str, default="")
+    unsubscribe_url = c.URL(default="")
+    unsubscribe_mailto = c.Type(str, default="")
+    service = c.Choice(tuple(SERVICES), default="plain")
+    logo = c.Type(str, default="assets/logo.png")  # PNG or JPEG inside the site
+    brand_colour = c.Type(str, default="#1d4f91")
+    x_unsent = c.Type(bool, default=False)
+    size_limit = c.Type(int, default=100 * 1024)
+    size_warning = c.Type(int, default=90 * 1024)
+
+
+class BulletinConfig(base.Config):
+    """The `bulletin:` plugin settings in mkdocs.yml, refused at load with their key."""
+
+    newsletters_dir = c.Type(str, default="newsletters")
+    default_author = c.Type(str, default="")  # for `bulletin new`
+    fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
+    cache_dir = c.Type(
+        str, default=".bulletin-cache"
+    )  # rendered pages kept between builds; "" for none
+    raw_html = c.Type(bool, default=False)  # raw HTML in Markdown on the website (never in email)
+    max_post_bytes = c.Type(int, default=MAX_POST_BYTES)  # a larger Markdown file is refused
+    glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
+    # What every post must give rather than have derived from its opening (see summary.py).
+    require = c.ListOfItems(c.Choice(("description", "excerpt")), default=[])
+    output_dir = c.Type(str, default="build")
+    # The circle of the initials picture of an author without an avatar; "" for brand_colour.
+    avatar_colour = c.Type(str, default="")
+    organisation = c.SubConfig(OrganisationConfig)
+    feeds = c.SubConfig(FeedsConfig)
+    email = c.SubConfig(EmailConfig)
+
+
+def check_places(
+    config: MkDocsConfig, options: BulletinConfig, sources: SiteSources, command: str | None
+) -> None:
+    """Refuse, before anything is written, an output_dir or site_dir not of bulletin's own.
+
+    A build replaces output_dir as a whole: set to the project folder, its parent or the
+    sources, it would delete them. The site must be inside it to be published atomically.
+    """
+    config_file = Path(config.config_file_path)
+    shown = config_file.name
+    try:
+        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        tree = None
+
+    def line_of(*keys: str) -> int:
+        found = yamlsafe.find_setting(tree, *keys)
+        return found[0] if found else 0
+
+    root = sources.root
+    output = (root / options.output_dir).resolve()
+    places = {
+        "docs_dir": sources.docs_dir,
+        "newsletters_dir": sources.newsletters_dir,
+        "the Git repository": root / ".git",
+    }
+    if config.theme.custom_dir:
+        places["theme.custom_dir"] = Path(config.theme.custom_dir).resolve()
+    problems = []
+    why = publish.output_dir_problem(output, root, places)
+    if why:
+        problems.append(
+            Problem(
+                shown,
+                line_of("plugins", "bulletin", "output_dir"),
+                "bulletin.output_dir",
+                f"{options.output_dir!r} {why}; bulletin replaces this folder at every build, "
+                "so give it a folder of its own, e.g. output_dir: build",
+            )
+        )
+    else:
+        site_dir = written_site_dir(config, tree, command)
+        site = (root / site_dir).resolve() if site_dir is not None else None
+        if site is not None and (site == output or not site.is_relative_to(output)):
+            where = "is" if site == output else "is not inside"
+            problems.append(
+                Problem(
+                    shown,
+                    line_of("site_dir"),
+                    "site_dir",
+                    f"{site_dir!r} {where} bulletin.output_dir ({options.output_dir!r}), so the "
+                    "site and the emails beside it could not be published in one atomic swap; "
+                    "give the site a folder inside output_dir, e.g. site_dir: "
+                    + Path(options.output_dir, "site").as_posix(),
+                )
+            )
+    if options.cache_dir and not (root / options.cache_dir).resolve().is_relative_to(root):
+        problems.append(
+            Problem(
+                shown,
+                line_of("plugins", "bulletin", "cache_dir"),
+                "bulletin.cache_dir",
+                f"{options.cache_dir!r} is outside the project folder; keep the cache inside "
+                "it, e.g. cache_dir: .bulletin-cache",
+            )
+        )
+    if problems:
+        raise PluginError(ContentError(problems).report())
+
+
+def written_site_dir(config: MkDocsConfig, tree: Any, command: str | None) -> str | None:
+    """site_dir as mkdocs.yml gives it: `mkdocs serve` and `bulletin email` build elsewhere.
+
+    None where it cannot be known (set through a tag or an inherited file, and overridden).
+    """
+    found = yamlsafe.find_setting(tree, "site_dir")
+    if found is None and yamlsafe.find_setting(tree, "INHERIT") is None:
+        return "site"  # MkDocs' default
+    if found is not None and found[1].tag == "tag:yaml.org,2002:str":
+        return str(found[1].value)
+    return None if command in ("serve", "email") else config.site_dir
+
+
+def feed_settings(config: MkDocsConfig, options: BulletinConfig) -> feeds.FeedSettings:
+    site_url = config.site_url or ""
+    if not site_url:
+        raise PluginError(
+            "mkdocs.yml: site_url: give the site's address, e.g. https://news.example.org/"
+        )
+    site_url = site_url if site_url.endswith("/") else site_url + "/"
+    try:
+        return feeds.FeedSettings(
+            site_url=site_url,
+            title=config.site_name,
+            description=config.site_description or config.site_name,
+            logo_url=site_url + options.feeds.logo,
+            limit=options.feeds.limit,
+            organisation=options.organisation.name,
+            email=options.organisation.email,
+        )
+    except ValueError as error:
+        raise PluginError(f"mkdocs.yml: {error}") from None
+
+
+def public_site_url(config: MkDocsConfig, command: str | None) -> str:
+    """The site's published address; `mkdocs serve` swaps site_url for its own local one."""
+    site_url = config.site_url or ""
+    if command == "serve" and config.config_file_path:
+        from mkdocs.utils.yaml import yaml_load
+
+        with open(config.config_file_path, encoding="utf-8") as file:
+            site_url = (yaml_load(file) or {}).get("site_url") or site_url
+    return site_url if site_url.endswith("/") else site_url + "/"
+
+
+def email_settings(site_url: str, options: BulletinConfig) -> newsletter.EmailSettings:
+    email, organisation = options.email, options.organisation
+    try:
+        return newsletter.EmailSettings(
+            from_name=email.from_name or organisation.short_name or organisation.name,
+            from_address=email.from_address or organisation.email,
+            list_id=email.list_id,
+            organisation=organisation.name,
+            address=organisation.address,
+            email=organisation.email,
+            phone=organisation.phone,
+            site_url=site_url,
+            reply_to=email.reply_to,
+            contributions_email=email.contributions_email,
+            unsubscribe_url=email.unsubscribe_url,
+            unsubscribe_mailto=email.unsubscribe_mailto,
+            service=email.service,
+            logo_url=site_url + email.logo if email.logo else "",
+            brand_colour=email.brand_colour,
+            x_unsent=email.x_unsent,
+            size_limit=email.size_limit,
+            size_warning=email.size_warning,
+        )
+    except ValueError as error:
+        raise PluginError(f"mkdocs.yml: bulletin: email: {error}") from None
+
+
+def avatar_colour(config: MkDocsConfig, options: BulletinConfig) -> str:
+    """The colour of generated avatars: avatar_colour, or else the email's brand_colour."""
+    keys = ("avatar_colour",) if options.avatar_colour else ("email", "brand_colour")
+    colour = options.avatar_colour or options.email.brand_colour
+    try:
+        avatars.parse_colour(colour)
+    except ValueError as error:
+        config_file = Path(config.config_file_path)
+        try:
+            tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            tree = None
+        found = yamlsafe.find_setting(tree, "plugins", "bulletin", *keys)
+        field = ".".join(("bulletin", *keys))
+        problem = Problem(config_file.name, found[0] if found else 0, field, str(error))
+        raise PluginError(ContentError([problem]).report()) from None
+    return colour
+
+
+def check_settings(config: MkDocsConfig, options: BulletinConfig) -> None:
+    """Refuse a text setting holding a line break or a control character, naming its line.
+
+    The settings become email headers (a line break in from_name would add headers of its
+    own), feed elements (XML cannot carry control characters) and the pages' text.
+    """
+    config_file = Path(config.config_file_path)
+    try:
+        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        tree = None
+    settings = [
+        (("site_name",), config.site_name),
+        (("site_description",), config.site_description),
+    ]
+    settings += _text_settings(options, ("plugins", "bulletin"))
+    problems: list[Problem] = []
+    for keys, value in settings:
+        if isinstance(value, str):
+            if keys[-2:] == ("organisation", "address"):  # a postal address may take lines
+                value = value.replace("\n", " ")
+            found = yamlsafe.find_setting(tree, *keys)
+            name = ".".join(keys[1:] if keys[0] == "plugins" else keys)
+            is_one_line(value, name, config_file.name, found[0] if found else 0, problems)
+    if problems:
+        raise PluginError(ContentError(problems).report())
+
+
+def _text_settings(options: Any, keys: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    found = []
+    for name, value in options.items():
+        if isinstance(value, base.Config):
+            found += _text_settings(value, (*keys, name))
+        else:
+            found.append(((*keys, name), value))
+    return found
+
+
+def publication_time() -> datetime:
+    """Now in London, or the day in BULLETIN_NOW (YYYY-MM-DD) to preview a future date."""
+    given = os.environ.get("BULLETIN_NOW")
+    if given:
+        try:
+            day = date.fromisoformat(given)
+        except ValueError as error:
+            raise PluginError(
+                f"BULLETIN_NOW (bulletin build --as-of): {given!r} is not a date like "
+                f"2024-03-08 ({error})"
+            ) from None
+        return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=LONDON)
+    return datetime.now(LONDON)
+
+
+def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSources:
+    """Where the sources are, read from mkdocs.yml and the blog plugin's settings."""
+    root = Path(config.config_file_path).parent.resolve()
+    docs_dir = Path(config.docs_dir).resolve()
+    blog = blog_plugin(config)
+    blog_dir = blog.config.blog_dir
+    post_dir = os.path.normpath(blog.config.post_dir.format(blog=blog_dir)).replace(os.sep, "/")
+    authors_file = blog.config.authors_file.format(blog=blog_dir)
+    require = tuple(sorted(set(options.require)))
+    separator = (
+        blog.config.post_excerpt_separator
+        if blog.config.post_excerpt == "required" or "excerpt" in require
+        else None
+    )
+    return SiteSources(
+        root=root,
+        docs_dir=docs_dir,
+        posts_dir=docs_dir / post_dir,
+        newsletters_dir=(root / options.newsletters_dir).resolve(),
+        authors_file=docs_dir / authors_file,
+        categories=tuple(blog.config.categories_allowed),
+        post_uri_prefix=post_dir,
+        url_format=blog.config.post_url_format,
+        url_date_format=blog.config.post_url_date_format,
+        excerpt_separator=separator,
+        fees_file=docs_dir / options.fees_file,
+        glossary_file=docs_dir / options.glossary_file,
+        raw_html=options.raw_html,
+        max_post_bytes=options.max_post_bytes,
+        require=require,
+        block_names=configured_blocks(config.markdown_extensions, config.mdx_configs),
+    )
+
+
+def blog_plugin(config: MkDocsConfig) -> Any:
+    for plugin in config.plugins.values():
+        if type(plugin).__module__.startswith("material.plugins.blog"):
+            return plugin
+    raise PluginError(
+        "bulletin needs Material's blog plugin: add '- blog' under 'plugins:' in mkdocs.yml"
+    )
