@@ -356,7 +356,9 @@ def test_eml_structure_headers_and_bodies(sample):
         "<https://news.tasp.example.org/unsubscribe/>, "
         "<mailto:unsubscribe@tasp.example.org?subject=unsubscribe>"
     )
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # One page shared by every recipient identifies nobody: no one-click promise (RFC 8058);
+    # each service's own per-recipient URL is tested in test_subscribe.py.
+    assert message["List-Unsubscribe-Post"] is None
     assert message["MIME-Version"] == "1.0"
     assert message["X-Unsent"] == "1"
 

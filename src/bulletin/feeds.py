@@ -11,7 +11,7 @@ Layout, relative to the site root (stable: subscribers' readers remember these):
     feeds/rss.xml  feeds/atom.xml  feeds/feed.json       every post and newsletter
     feeds/category/<slug>/rss.xml|atom.xml|feed.json     one category, slug as Material's
     feeds/author/<key>/rss.xml|atom.xml|feed.json        one author, key from the authors file
-    feeds/rss.xsl  feeds/atom.xsl                        what a browser shows instead of XML
+    feeds/feed.css                                       how a browser shows RSS and Atom
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from pymdownx.slugs import slugify
 
+from bulletin.digests import Memo, digest
 from bulletin.errors import ContentError, Problem
 from bulletin.feedhtml import absolutize_and_clean, find_relative_urls
 from bulletin.model import LONDON, Post, Site
-from bulletin.speedups import Memo, digest
 
 __all__ = [
     "FeedLink",
@@ -53,7 +53,10 @@ _FORMATS = (
     ("atom.xml", ATOM_TYPE, "Atom"),
     ("feed.json", JSON_TYPE, "JSON Feed"),
 )
-_STYLESHEETS = ("rss.xsl", "atom.xsl")
+# A CSS stylesheet, not XSLT: browsers are removing XSLT (Chromium warns on every feed that
+# uses it), while CSS for XML is part of every engine and feed readers ignore it alike.
+FEED_STYLESHEET = "feed.css"
+_STYLESHEETS = (FEED_STYLESHEET,)
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _category_slugify = slugify(case="lower")
@@ -375,7 +378,7 @@ def _with_stylesheet(document: bytes, href: str) -> bytes:
     declaration_end = document.index(b"?>") + 2
     if not document.startswith(b"<?xml "):
         raise ValueError("feedgen output does not start with an XML declaration")
-    instruction = f'\n<?xml-stylesheet type="text/xsl" href="{href}"?>'.encode()
+    instruction = f'\n<?xml-stylesheet type="text/css" href="{href}"?>'.encode()
     return document[:declaration_end] + instruction + document[declaration_end:]
 
 
@@ -384,7 +387,7 @@ def _rss(
 ) -> bytes:
     self_url = f"{settings.site_url}{feed.path}/rss.xml"
     fg = _generator(feed, content, settings, updated, self_url, RSS_TYPE)
-    return _with_stylesheet(fg.rss_str(pretty=True), "../" * depth + "rss.xsl")
+    return _with_stylesheet(fg.rss_str(pretty=True), "../" * depth + FEED_STYLESHEET)
 
 
 def _atom(
@@ -392,7 +395,7 @@ def _atom(
 ) -> bytes:
     self_url = f"{settings.site_url}{feed.path}/atom.xml"
     fg = _generator(feed, content, settings, updated, self_url, ATOM_TYPE)
-    return _with_stylesheet(fg.atom_str(pretty=True), "../" * depth + "atom.xsl")
+    return _with_stylesheet(fg.atom_str(pretty=True), "../" * depth + FEED_STYLESHEET)
 
 
 def _json_feed(feed: _Feed, content: dict[str, _Item], settings: FeedSettings) -> bytes:

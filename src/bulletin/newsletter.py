@@ -58,16 +58,28 @@ class ServicePreset:
     text_unsubscribe: str | None = None
     text_web_version: str | None = None
     wraps_text: bool = False  # Campaign Monitor: <unsubscribe>text</unsubscribe>
+    # The merge tag the service replaces by each recipient's own unsubscribe URL, for the
+    # List-Unsubscribe header; None where every recipient would get the same address.
+    personal_unsubscribe_url: str | None = None
 
 
 SERVICES = {
     "plain": ServicePreset(None, None),
-    "mailchimp": ServicePreset("*|UNSUB|*", "*|ARCHIVE|*"),
+    "mailchimp": ServicePreset("*|UNSUB|*", "*|ARCHIVE|*", personal_unsubscribe_url="*|UNSUB|*"),
     "campaign-monitor": ServicePreset(
-        "unsubscribe", "webversion", "[unsubscribe]", "[webversion]", wraps_text=True
+        "unsubscribe",
+        "webversion",
+        "[unsubscribe]",
+        "[webversion]",
+        wraps_text=True,
+        personal_unsubscribe_url="[unsubscribe]",
     ),
-    "listmonk": ServicePreset("{{ UnsubscribeURL }}", "{{ MessageURL }}"),
-    "buttondown": ServicePreset("{{ unsubscribe_url }}", None),
+    "listmonk": ServicePreset(
+        "{{ UnsubscribeURL }}", "{{ MessageURL }}", personal_unsubscribe_url="{{ UnsubscribeURL }}"
+    ),
+    "buttondown": ServicePreset(
+        "{{ unsubscribe_url }}", None, personal_unsubscribe_url="{{ unsubscribe_url }}"
+    ),
 }
 
 
@@ -584,14 +596,18 @@ def render_eml(post: Post, settings: EmailSettings, text: str, html: str) -> byt
     message["Date"] = format_datetime(post.date)
     message["Message-ID"] = f"<{post.slug}.{post.date:%Y%m%d}@{settings.domain}>"
     message["List-Id"] = settings.list_id
+    # One-click unsubscribing (RFC 8058) needs a URL that names the recipient: only a service
+    # that puts each recipient's own URL in place of its merge tag gives one. A page shared by
+    # every recipient is offered without the one-click promise.
+    personal = SERVICES[settings.service].personal_unsubscribe_url
     targets = []
-    if settings.unsubscribe_url:
-        targets.append(f"<{settings.unsubscribe_url}>")
+    if personal or settings.unsubscribe_url:
+        targets.append(f"<{personal or settings.unsubscribe_url}>")
     if settings.unsubscribe_mailto:
         targets.append(f"<mailto:{settings.unsubscribe_mailto}?subject=unsubscribe>")
     if targets:
         message["List-Unsubscribe"] = ", ".join(targets)
-    if settings.unsubscribe_url:
+    if personal:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if settings.x_unsent:
         message["X-Unsent"] = "1"
