@@ -106,5 +106,5 @@ def render_sample(**changes: object) -> Email:
 
 
 def update_golden() -> bool:
-    """Set BULLETIN_UPDATE_GOLDEN=1 to rewrite golden files, then review the diff."""
-    return os.environ.get("BULLETIN_UPDATE_GOLDEN") == "1"
+    """Set UPDATE_GOLDEN=1 to rewrite golden files, then review the diff."""
+    return os.environ.get("UPDATE_GOLDEN") == "1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
 
-from bulletin import speedups
+from bulletin import patches
 from bulletin.avatars import (
     BLACK,
     MIN_CONTRAST,
@@ -24,6 +25,7 @@ from bulletin.avatars import (
 from bulletin.cli import main
 from bulletin.config import blog_plugin, sources_from_config
 from bulletin.errors import ContentError
+from bulletin.patches.blog import fill_in_avatars
 from bulletin.scaffold import add_author
 from bulletin.sources import load_site
 from conftest import replace_in, run_bulletin
@@ -142,17 +144,6 @@ def test_an_avatar_outside_the_docs_folder_is_refused_and_a_web_address_is_not_c
 # -- Material's blog, given the generated avatars --------------------------------------
 
 
-def test_canary_material_reads_the_authors_file_as_fill_in_avatars_reproduces() -> None:
-    """Fails when Material's BlogPlugin._resolve_authors changes.
-
-    Then compare the new method with ``resolve_authors`` in speedups.fill_in_avatars,
-    bring that up to date (or drop the patch), and record the new fingerprint.
-    """
-    from material.plugins.blog.plugin import BlogPlugin
-
-    assert speedups.source_digest(BlogPlugin._resolve_authors) == speedups.RESOLVE_AUTHORS_SHA256
-
-
 def test_material_gets_the_generated_avatar_and_keeps_the_rest(scratch_site: Path) -> None:
     authors = scratch_site / "content/authors.yml"
     replace_in(authors, ALISON_AVATAR, "    slug: alison-carter\n")
@@ -161,12 +152,12 @@ def test_material_gets_the_generated_avatar_and_keeps_the_rest(scratch_site: Pat
     with pytest.raises(PluginError, match="avatar"):  # Material alone refuses the file
         blog._resolve_authors(config)
     generated = {"alison": "assets/avatars/generated/alison.svg"}
-    assert speedups.fill_in_avatars(blog, generated)
+    fill_in_avatars(blog, generated)
     resolved = blog._resolve_authors(config)
     assert resolved["alison"].avatar == "assets/avatars/generated/alison.svg"
     assert resolved["alison"].slug == "alison-carter"
     assert resolved["richard"].avatar == "assets/avatars/richard.svg"
-    assert speedups.fill_in_avatars(blog, {})  # nobody needs one any more: Material's own
+    fill_in_avatars(blog, {})  # nobody needs one any more: Material's own
     assert "_resolve_authors" not in vars(blog)
 
 
@@ -174,7 +165,8 @@ def test_a_changed_material_switches_the_patch_off_with_one_warning(
     scratch_site: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     replace_in(scratch_site / "content/authors.yml", ALISON_AVATAR, "")
-    monkeypatch.setattr(speedups, "RESOLVE_AUTHORS_SHA256", "not Material's code")
+    changed = dataclasses.replace(patches.BY_NAME["authors-avatars"], fingerprint="0" * 16)
+    monkeypatch.setitem(patches.BY_NAME, "authors-avatars", changed)
     config = load_config(config_file=str(scratch_site / "mkdocs.yml"))
     plugin = config.plugins["bulletin"]
     plugin.on_startup(command="email", dirty=False)  # "email": nothing staged
@@ -182,9 +174,10 @@ def test_a_changed_material_switches_the_patch_off_with_one_warning(
         plugin.on_config(config)
     warnings = [r.getMessage() for r in caplog.records if r.name == "mkdocs.plugins.bulletin"]
     assert warnings == [
-        "bulletin: Material's blog reads its authors file differently from the version "
-        "bulletin knows, so authors without an avatar (alison) cannot be given their "
-        "initials; give each an avatar in the authors file, or update bulletin"
+        "bulletin: patch authors-avatars is off "
+        "(material.plugins.blog.plugin.BlogPlugin._resolve_authors has changed since the "
+        "version bulletin knows), so authors without an avatar cannot be given their "
+        "initials: give each an avatar in the authors file, or update bulletin"
     ]
     assert "_resolve_authors" not in vars(blog_plugin(config))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.cache import RenderCache
+from bulletin.patches.render_cache import RenderCache
 from conftest import BUILD_ENV, replace_in, run_bulletin, snapshot
 
 POST = Path("content/posts/summer-learning-from-reviews.md")
@@ -67,7 +67,7 @@ def test_a_line_break_in_a_newsletter_title_is_refused(scratch_site: Path) -> No
 
 @pytest.mark.parametrize(
     ("setting", "line"),
-    [("from_name", 80), ("from_address", 81), ("reply_to", 82), ("list_id", 84)],
+    [("from_name", 81), ("from_address", 82), ("reply_to", 83), ("list_id", 85)],
 )
 def test_a_line_break_in_an_email_setting_is_refused_with_its_line(
     scratch_site: Path, setting: str, line: int

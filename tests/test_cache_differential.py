@@ -57,7 +57,8 @@ class Build:
 
 def build(site: Path, pythonpath: Path | None = None) -> Build:
     """``bulletin build`` of ``site``: its exit status, output files and log, the log with
-    the folder, the staging folder's random name and timings taken out."""
+    the folder, the staging folder's random name, timings and the page cache's tally taken
+    out."""
     env = dict(BUILD_ENV)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
@@ -65,6 +66,7 @@ def build(site: Path, pythonpath: Path | None = None) -> Build:
     text = (result.stdout + result.stderr).replace(str(site), "<site>")
     text = re.sub(r"\.bulletin-staging-\w+", ".bulletin-staging", text)
     text = re.sub(r"\d+(\.\d+)? (s|seconds)\b", "<time>", text)
+    text = re.sub(r"Reused \d+ of", "Reused <n> of", text)  # the cache's own tally
     files = snapshot(site / "build") if (site / "build").is_dir() else {}
     return Build(result.returncode, files, text.splitlines())
 
@@ -177,6 +179,28 @@ def test_every_edit_builds_warm_as_cold(scratch_site: Path) -> None:
     for step, edit in EDITS:
         edit(scratch_site)
         warm_equals_cold(scratch_site, step)
+
+
+def test_a_one_post_edit_rebuilds_few_pages_and_reuses_the_rest(scratch_site: Path) -> None:
+    """`bulletin build` reads unchanged finished pages back from the site it replaces."""
+    assert build(scratch_site).status == 0
+    edit_body(scratch_site)
+    result = run_bulletin(scratch_site, "build")
+    assert result.returncode == 0, result.stderr
+    found = re.search(r"Reused (\d+) of (\d+) finished pages", result.stderr)
+    assert found, result.stderr
+    reused, total = int(found[1]), int(found[2])
+    assert total > 20 and total - reused <= 3, (reused, total)  # the post, and its neighbours
+    warm_equals_cold(scratch_site, "a one-post edit")
+
+
+def test_a_page_changed_by_hand_in_the_site_is_rendered_again(scratch_site: Path) -> None:
+    """A reused page is checked against its digest: the site's copy is never trusted blindly."""
+    assert build(scratch_site).status == 0
+    page = scratch_site / "build/site/index.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- changed -->", encoding="utf-8")
+    warm = warm_equals_cold(scratch_site, "a page changed by hand")
+    assert b"<!-- changed -->" not in warm.files["site/index.html"]
 
 
 # The four ways the caches used to go wrong, one test each.

@@ -72,7 +72,7 @@ def test_every_command_refuses_the_project_folder_as_output(
     else:
         result = mkdocs_build(scratch_site)
     assert result.returncode == 1
-    assert "mkdocs.yml:69: bulletin.output_dir: '.' is the project folder itself" in result.stderr
+    assert "mkdocs.yml:70: bulletin.output_dir: '.' is the project folder itself" in result.stderr
     assert snapshot(scratch_site.parent) == before
 
 
@@ -256,8 +256,8 @@ def test_write_file_writes_inside_its_folder_whole(tmp_path: Path) -> None:
 def test_write_file_is_the_only_writer_of_files() -> None:
     """As writing.py says: every file bulletin writes goes through write_file."""
     found = [
-        f"{path.name}: {line.strip()}"
-        for path in sorted(SRC.glob("*.py"))
+        f"{path.relative_to(SRC).as_posix()}: {line.strip()}"
+        for path in sorted(SRC.rglob("*.py"))
         if path.name != "writing.py"
         for line in path.read_text("utf-8").splitlines()
         if FILE_WRITE.search(line)

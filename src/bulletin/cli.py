@@ -10,12 +10,12 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bulletin.model import LONDON, Post, Site
+from bulletin.model import LONDON, Post, Site, SiteSources
 
 DEFAULT_CONFIG = "mkdocs.yml"
 
@@ -104,6 +104,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="author: a picture inside the docs folder, e.g. assets/avatars/ian.png, or an "
         "https:// address (default: a picture of their initials)",
     )
+    word = commands.add_parser(
+        "import",
+        help="make a draft post or newsletter issue from a Word document (.docx)",
+        usage="%(prog)s FILE.docx [--category C] [--author KEY] [--date YYYY-MM-DD] [--title T]",
+    )
+    word.add_argument("file", metavar="FILE.docx", help="the Word document to import")
+    word.add_argument(
+        "--category",
+        default="Manager blog",
+        help="the series; Newsletter makes an issue in the newsletters folder "
+        "(default: %(default)s)",
+    )
+    word.add_argument(
+        "--author",
+        help="an author key from the authors file (default: the document's author, "
+        "File > Info in Word, when the authors file has that name)",
+    )
+    word.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the publication date (default: the day the document was created, else last saved)",
+    )
+    word.add_argument("--title", help="the title (default: the document's Title or first heading)")
     check = commands.add_parser(
         "check", help="run every validation and content check; nothing is written"
     )
@@ -155,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
-    if not getattr(args, "verbose", False):
+    if getattr(args, "verbose", False):  # bulletin's own notes too: the patches it applied
+        logging.getLogger("mkdocs.plugins.bulletin").setLevel(logging.DEBUG)
+    else:
         for handler in logging.getLogger().handlers:
             handler.addFilter(hide_mkdocs_notes)
     config_file = Path(args.config_file)
@@ -172,12 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if problem:
                     print(f"bulletin build: --as-of: {problem}", file=sys.stderr)
                     return 2
-                os.environ["BULLETIN_NOW"] = args.as_of
-            return run_build(config_file)
+            return run_build(
+                config_file, as_of=date.fromisoformat(args.as_of) if args.as_of else None
+            )
         if args.command == "check":
             return run_check(config_file, args.strict)
         if args.command == "new":
             return run_new(config_file, args)
+        if args.command == "import":
+            return run_import(config_file, args)
         if args.command == "fee":
             return run_fee(config_file, args.representatives, args.year)
         if args.command == "email":
@@ -257,9 +285,25 @@ def preview_in_memory() -> Iterator[None]:
         tempfile.tempdir = previous
 
 
-def run_build(config_file: Path) -> int:
-    """Run the same build as ``mkdocs build``, from Python."""
+def project_settings(config_file: Path) -> tuple[SiteSources, Mapping[str, Any]]:
+    """Where the sources are, and bulletin's settings: from mkdocs.yml read directly (quick),
+    or through MkDocs when only MkDocs can read it (INHERIT, !ENV...)."""
+    from bulletin.project import read_project
+
+    project = read_project(config_file)
+    if project is not None:
+        return project.sources, project.bulletin
+    from bulletin.config import sources_from_config
+
     config = load_config(config_file=str(config_file))
+    options = config.plugins["bulletin"].config
+    return sources_from_config(config, options), options
+
+
+def run_build(config_file: Path, *, as_of: date | None = None) -> int:
+    """Run the same build as ``mkdocs build``, from Python, publishing as on ``as_of``."""
+    config = load_config(config_file=str(config_file))
+    config.plugins["bulletin"].use(as_of=as_of)
     config.plugins.on_startup(command="build", dirty=False)
     try:
         mkdocs_build(config)
@@ -285,8 +329,11 @@ def show_as_published(error: OSError, output: Path) -> None:
             return
 
 
-def run_check(config_file: Path, strict: bool) -> int:
-    """Validate every source and run the content checks, printing one line per finding."""
+def run_check(config_file: Path, strict: bool, only: str | None = None) -> int:
+    """Validate every source and run the content checks, printing one line per finding.
+
+    ``only``: report on that file alone (a path as the report shows it), as after an import.
+    """
     from bulletin.checks import Finding, check_site, format_report
     from bulletin.config import check_places, check_settings, publication_time, sources_from_config
     from bulletin.sources import load_site_with_problems
@@ -330,7 +377,12 @@ def run_check(config_file: Path, strict: bool) -> int:
         allowed_emails={address for address in addresses if address},
         allowed_phones={organisation.phone} if organisation.phone else set(),
     )
-    text, status = format_report(found + findings, list(site.scheduled), strict)
+    findings = found + findings
+    scheduled = list(site.scheduled)
+    if only is not None:
+        findings = [item for item in findings if item.path == only]
+        scheduled = [post for post in scheduled if post.path == only]
+    text, status = format_report(findings, scheduled, strict)
     print(text, end="")
     return status
 
@@ -351,7 +403,6 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     import difflib
     from datetime import date
 
-    from bulletin.config import sources_from_config
     from bulletin.scaffold import Draft, next_issue, render_draft, slugify, write_new
     from bulletin.sources import load_authors
 
@@ -379,9 +430,7 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    config = load_config(config_file=str(config_file))
-    plugin = config.plugins["bulletin"]
-    sources = sources_from_config(config, plugin.config)
+    sources, options = project_settings(config_file)
     try:
         day = date.fromisoformat(args.date) if args.date else datetime.now(LONDON).date()
     except ValueError:
@@ -389,7 +438,7 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
         return 2
     problems: list = []
     authors = load_authors(sources, problems)
-    author = args.author or plugin.config.default_author
+    author = args.author or options["default_author"]
     category = "Newsletter" if args.kind == "newsletter" else args.category
     errors = []
     if args.kind == "post" and category == "Newsletter":
@@ -426,13 +475,13 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
         folder = sources.newsletters_dir
     else:
         issue, edition, folder = None, None, sources.posts_dir
-    organisation = plugin.config.organisation
+    organisation = options.get("organisation") or {}
     draft = Draft(
         title=args.title,
         day=day,
         author=author,
         category=category,
-        organisation=organisation.short_name or organisation.name,
+        organisation=organisation.get("short_name") or organisation.get("name") or "",
         issue=issue,
         edition=edition,
     )
@@ -453,7 +502,6 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
 def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
     """Add an author to the authors file, leaving what is there as it is."""
     from bulletin.avatars import generated_path
-    from bulletin.config import sources_from_config
     from bulletin.errors import Problem
     from bulletin.scaffold import add_author
     from bulletin.sources import (
@@ -487,8 +535,7 @@ def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
         for error in errors:
             print(f"bulletin new author: {error}", file=sys.stderr)
         return 2
-    config = load_config(config_file=str(config_file))
-    sources = sources_from_config(config, config.plugins["bulletin"].config)
+    sources, _ = project_settings(config_file)
     path = sources.authors_file
     shown = display_path(path, sources)
     problems: list[Problem] = []
@@ -537,14 +584,113 @@ def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_import(config_file: Path, args: argparse.Namespace) -> int:
+    """Make a draft post or newsletter issue from a Word document, then check that file."""
+    import posixpath
+
+    from bulletin.config import sources_from_config
+    from bulletin.errors import ContentError
+    from bulletin.fees import load_fees
+    from bulletin.scaffold import Draft, next_issue, slugify
+    from bulletin.sources import display_path, load_authors
+    from bulletin.word_import import ImportRefused, load_word, picture_folder, write_import
+    from bulletin.word_markdown import match_author, render_file, render_import, take_title
+
+    def refuse(message: str, status: int = 1) -> int:
+        print(f"bulletin import: {message}; nothing was written", file=sys.stderr)
+        return status
+
+    if args.date and (problem := day_problem(args.date)):
+        return refuse(f"--date: {problem}", 2)
+    config = load_config(config_file=str(config_file))
+    plugin = config.plugins["bulletin"]
+    sources = sources_from_config(config, plugin.config)
+    category = args.category
+    if sources.categories and category not in sources.categories:
+        return refuse(
+            f"--category: unknown series {category!r}; known: {', '.join(sources.categories)}", 2
+        )
+    try:
+        document = load_word(Path(args.file))
+        title = take_title(document, args.title)
+    except ImportRefused as error:
+        return refuse(str(error))
+    problems: list = []
+    authors = load_authors(sources, problems)
+    known = ", ".join(authors) or "none"
+    shown_authors = display_path(sources.authors_file, sources)
+    author = args.author or match_author(document.properties.author, authors)
+    if args.author and args.author not in authors:
+        return refuse(
+            f"--author: {args.author!r} is not an author key in {shown_authors}; known: {known}"
+        )
+    if author is None:
+        written = document.properties.author
+        why = (
+            f"its author, {written!r}, is not a name in {shown_authors}"
+            if written
+            else "it names no author"
+        )
+        return refuse(f"{args.file}: {why}; say who wrote it with --author KEY (known: {known})")
+    props = document.properties
+    day = date.fromisoformat(args.date) if args.date else (props.created or props.modified)
+    if day is None:
+        return refuse(f"{args.file}: it records no date; give one with --date YYYY-MM-DD")
+    slug = slugify(title)
+    if not slug:
+        return refuse("the title has no letters or digits to name the file with; give --title")
+    schedules: tuple = ()
+    if sources.fees_file is not None and sources.fees_file.is_file():
+        with contextlib.suppress(ContentError):  # `bulletin check` reports a broken fees file
+            schedules = load_fees(sources.fees_file, display_path(sources.fees_file, sources))
+    is_newsletter = category == "Newsletter"
+    folder = sources.newsletters_dir if is_newsletter else sources.posts_dir
+    src_dir = f"{sources.post_uri_prefix}/newsletters" if is_newsletter else sources.post_uri_prefix
+    pictures_dir = picture_folder(sources.posts_dir, slug)
+    pictures_uri = pictures_dir.relative_to(sources.docs_dir).as_posix()
+    try:
+        rendered = render_import(
+            document,
+            title=title,
+            pictures_url=posixpath.relpath(pictures_uri, src_dir),
+            schedules=schedules,
+            excerpt_separator=sources.excerpt_separator,
+        )
+    except ImportRefused as error:
+        return refuse(f"{args.file}: {error}")
+    issue, edition = next_issue(folder, day) if is_newsletter else (None, None)
+    draft = Draft(title, day, author, category, issue=issue, edition=edition)
+    text = render_file(draft, rendered.body, props.description)
+    try:
+        path = write_import(folder, slug, text, document.pictures, pictures_dir)
+    except FileExistsError as error:
+        taken = display_path(Path(error.filename), sources)
+        return refuse(f"{taken} already exists; import it under another --title")
+    shown = display_path(path, sources)
+    before = text.count("\n") - rendered.body.count("\n")  # the lines above the body
+    print(f"Created {shown}")
+    if document.pictures:
+        pictures = display_path(pictures_dir, sources)
+        print(f"Pictures: {len(document.pictures)} in {pictures}/")
+    for line, note in rendered.notes:
+        print(f"{shown}:{line + before}: note: {note}" if line else f"{shown}: note: {note}")
+    print("It is a draft: `bulletin serve` shows it; delete `draft: true` to publish it.")
+    print()
+    run_check(config_file, strict=False, only=shown)
+    return 0
+
+
 def run_fee(config_file: Path, representatives: str, year: str | None) -> int:
     """Print the fee for a number of representatives, from the site's fee data."""
     from bulletin.errors import ContentError
     from bulletin.fees import format_quote, load_fees, parse_representatives, quote
+    from bulletin.project import read_project
 
-    config = load_config(config_file=str(config_file))
-    plugin = config.plugins["bulletin"]
-    path = Path(config.docs_dir) / plugin.config.fees_file
+    project = read_project(config_file)
+    if project is not None:
+        path = project.docs_dir / project.bulletin["fees_file"]
+    else:
+        path = project_settings(config_file)[0].fees_file
     try:
         schedules = load_fees(path, os.path.relpath(path))
         count = parse_representatives(representatives)
@@ -601,15 +747,14 @@ def render_issue(config_file: Path, slug: str, scratch: Path) -> tuple[list[Path
         known = ", ".join(sorted(path.stem for path in newsletters.glob("*.md"))) or "none"
         print(f"bulletin: no newsletter {slug!r} in {newsletters}; known: {known}", file=sys.stderr)
         return None
-    plugin.email_only = slug
-    plugin.email_dir = scratch / "email"
+    plugin.use(email_only=slug, email_dir=scratch / "email")
     config.site_dir = str(scratch / "site")
     config.plugins.on_startup(command="email", dirty=False)
     try:
         mkdocs_build(config)
     finally:
         config.plugins.on_shutdown()
-    made = sorted(plugin.email_dir.glob(f"{slug}.*"))
+    made = sorted((scratch / "email").glob(f"{slug}.*"))
     post = next((p for p in plugin.site.posts if p.is_newsletter and p.slug == slug), None)
     if not made or post is None:
         print(

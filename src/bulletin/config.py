@@ -21,9 +21,11 @@ from mkdocs.exceptions import PluginError
 from bulletin import avatars, feeds, newsletter, publish, yamlsafe
 from bulletin.blocks import configured_blocks
 from bulletin.errors import ContentError, Problem
-from bulletin.model import LONDON, MAX_POST_BYTES, SiteSources
+from bulletin.model import LONDON, SiteSources
 from bulletin.newsletter import SERVICES
+from bulletin.project import DEFAULTS, make_sources
 from bulletin.sources import is_one_line
+from bulletin.subscribing import FORM_SERVICES
 
 
 class OrganisationConfig(base.Config):
@@ -61,26 +63,75 @@ class EmailConfig(base.Config):
     size_warning = c.Type(int, default=90 * 1024)
 
 
+class SubscribeConfig(base.Config):
+    """The Subscribe page's sign-up form (see subscribing.FORM_SERVICES for each service)."""
+
+    # listmonk, mailchimp, buttondown or campaign-monitor; unset: email.service's, if it has one
+    service = c.Optional(c.Choice(tuple(FORM_SERVICES)))
+    action = c.Optional(c.URL())  # the service's hosted subscription endpoint (the form's action)
+    lists = c.ListOfItems(c.Type(str), default=[])  # listmonk: the UUID of each public list
+    manage_url = c.Optional(c.URL())  # where a subscriber changes or leaves, on the service's site
+
+
+class PrivacyConfig(base.Config):
+    """The facts of the privacy notice (overrides/privacy.html); organisation fills the gaps."""
+
+    controller = c.Type(str, default="")  # who decides what happens to the data: organisation.name
+    contact = c.Type(str, default="")  # where to ask about it: organisation.email
+    dpo = c.Type(str, default="")  # the Data Protection Officer, and how to reach them
+    ico_registration = c.Type(str, default="")  # the ICO's registration number, e.g. ZA123456
+    lawful_basis = c.Choice(("consent", "legitimate-interests", "public-task"), default="consent")
+    processor = c.Type(str, default="")  # who runs the email service for you
+    processor_location = c.Type(str, default="")  # where it keeps the data; outside the UK, how
+    retention = c.Type(str, default="")  # how long you keep an address, and the consent record
+    tracks_opens = c.Type(bool, default=False)  # the service records opens and clicks
+    updated = c.Optional(c.Type(date))  # the day the notice last changed: 2024-11-25
+
+
+class EditorConfig(base.Config):
+    """The browser editor at /admin/ (Decap CMS; see editor.py and docs/editing.md)."""
+
+    enabled = c.Type(bool, default=False)  # needs `npm ci --prefix editor` before a build
+    backend = c.Choice(("github", "gitlab", "gitea", "git-gateway"), default="github")
+    repo = c.Type(str, default="")  # owner/name on the backend; not for git-gateway
+    branch = c.Type(str, default="main")  # what the live site is built from
+    base_url = c.Type(str, default="")  # the OAuth server, e.g. https://auth.example.org
+    auth_endpoint = c.Type(str, default="")  # its path, when not the backend's default
+    api_root = c.Type(
+        str, default=""
+    )  # a self-hosted GitLab or Gitea, e.g. https://git.example.org/api/v1
+    app_id = c.Type(str, default="")  # the OAuth application's id (GitLab and Gitea, PKCE)
+    editorial_workflow = c.Type(bool, default=True)  # each post a reviewed pull request
+    # Decap CMS's script, inside the editor's npm folder (relative to mkdocs.yml).
+    script = c.Type(str, default="editor/node_modules/decap-cms/dist/decap-cms.js")
+
+
 class BulletinConfig(base.Config):
     """The `bulletin:` plugin settings in mkdocs.yml, refused at load with their key."""
 
-    newsletters_dir = c.Type(str, default="newsletters")
-    default_author = c.Type(str, default="")  # for `bulletin new`
-    fees_file = c.Type(str, default="fees.yml")  # inside docs_dir
-    cache_dir = c.Type(
-        str, default=".bulletin-cache"
-    )  # rendered pages kept between builds; "" for none
-    raw_html = c.Type(bool, default=False)  # raw HTML in Markdown on the website (never in email)
-    max_post_bytes = c.Type(int, default=MAX_POST_BYTES)  # a larger Markdown file is refused
-    glossary_file = c.Type(str, default="glossary.yml")  # inside docs_dir; optional
+    newsletters_dir = c.Type(str, default=DEFAULTS["newsletters_dir"])
+    default_author = c.Type(str, default=DEFAULTS["default_author"])  # for `bulletin new`
+    fees_file = c.Type(str, default=DEFAULTS["fees_file"])  # inside docs_dir
+    # Rendered pages kept between builds; "" for none.
+    cache_dir = c.Type(str, default=DEFAULTS["cache_dir"])
+    # false: none of the speed-ups of bulletin.patches (the same bytes, more time)
+    speedups = c.Type(bool, default=DEFAULTS["speedups"])
+    # Raw HTML in Markdown on the website (never in email).
+    raw_html = c.Type(bool, default=DEFAULTS["raw_html"])
+    # A larger Markdown file is refused.
+    max_post_bytes = c.Type(int, default=DEFAULTS["max_post_bytes"])
+    glossary_file = c.Type(str, default=DEFAULTS["glossary_file"])  # inside docs_dir; optional
     # What every post must give rather than have derived from its opening (see summary.py).
-    require = c.ListOfItems(c.Choice(("description", "excerpt")), default=[])
-    output_dir = c.Type(str, default="build")
+    require = c.ListOfItems(c.Choice(("description", "excerpt")), default=DEFAULTS["require"])
+    output_dir = c.Type(str, default=DEFAULTS["output_dir"])
     # The circle of the initials picture of an author without an avatar; "" for brand_colour.
-    avatar_colour = c.Type(str, default="")
+    avatar_colour = c.Type(str, default=DEFAULTS["avatar_colour"])
     organisation = c.SubConfig(OrganisationConfig)
     feeds = c.SubConfig(FeedsConfig)
     email = c.SubConfig(EmailConfig)
+    subscribe = c.SubConfig(SubscribeConfig)
+    privacy = c.SubConfig(PrivacyConfig)
+    editor = c.SubConfig(EditorConfig)
 
 
 def check_places(
@@ -282,16 +333,18 @@ def _text_settings(options: Any, keys: tuple[str, ...]) -> list[tuple[tuple[str,
     return found
 
 
-def publication_time() -> datetime:
-    """Now in London, or the day in BULLETIN_NOW (YYYY-MM-DD) to preview a future date."""
+def publication_time(as_of: date | None = None) -> datetime:
+    """The end of ``as_of`` in London (`bulletin build --as-of`), or else of the day in
+    BULLETIN_NOW (YYYY-MM-DD, for plain `mkdocs build`), or else now."""
+    if as_of is not None:
+        return datetime(as_of.year, as_of.month, as_of.day, 23, 59, 59, tzinfo=LONDON)
     given = os.environ.get("BULLETIN_NOW")
     if given:
         try:
             day = date.fromisoformat(given)
         except ValueError as error:
             raise PluginError(
-                f"BULLETIN_NOW (bulletin build --as-of): {given!r} is not a date like "
-                f"2024-03-08 ({error})"
+                f"BULLETIN_NOW: {given!r} is not a date like 2024-03-08 ({error})"
             ) from None
         return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=LONDON)
     return datetime.now(LONDON)
@@ -299,35 +352,12 @@ def publication_time() -> datetime:
 
 def sources_from_config(config: MkDocsConfig, options: BulletinConfig) -> SiteSources:
     """Where the sources are, read from mkdocs.yml and the blog plugin's settings."""
-    root = Path(config.config_file_path).parent.resolve()
-    docs_dir = Path(config.docs_dir).resolve()
-    blog = blog_plugin(config)
-    blog_dir = blog.config.blog_dir
-    post_dir = os.path.normpath(blog.config.post_dir.format(blog=blog_dir)).replace(os.sep, "/")
-    authors_file = blog.config.authors_file.format(blog=blog_dir)
-    require = tuple(sorted(set(options.require)))
-    separator = (
-        blog.config.post_excerpt_separator
-        if blog.config.post_excerpt == "required" or "excerpt" in require
-        else None
-    )
-    return SiteSources(
-        root=root,
-        docs_dir=docs_dir,
-        posts_dir=docs_dir / post_dir,
-        newsletters_dir=(root / options.newsletters_dir).resolve(),
-        authors_file=docs_dir / authors_file,
-        categories=tuple(blog.config.categories_allowed),
-        post_uri_prefix=post_dir,
-        url_format=blog.config.post_url_format,
-        url_date_format=blog.config.post_url_date_format,
-        excerpt_separator=separator,
-        fees_file=docs_dir / options.fees_file,
-        glossary_file=docs_dir / options.glossary_file,
-        raw_html=options.raw_html,
-        max_post_bytes=options.max_post_bytes,
-        require=require,
-        block_names=configured_blocks(config.markdown_extensions, config.mdx_configs),
+    return make_sources(
+        Path(config.config_file_path).parent.resolve(),
+        Path(config.docs_dir).resolve(),
+        options,
+        blog_plugin(config).config,
+        configured_blocks(config.markdown_extensions, config.mdx_configs),
     )
 
 
@@ -338,3 +368,53 @@ def blog_plugin(config: MkDocsConfig) -> Any:
     raise PluginError(
         "bulletin needs Material's blog plugin: add '- blog' under 'plugins:' in mkdocs.yml"
     )
+
+
+def editor_files(
+    config: MkDocsConfig,
+    options: BulletinConfig,
+    sources: SiteSources,
+    site: Any,
+    files: Any,
+    command: str | None,
+) -> dict[str, bytes | Path]:
+    """The files of the browser editor at /admin/, from mkdocs.yml and the content."""
+    from bulletin import editor, local_backend
+
+    settings = options.editor
+    theme_css = [
+        file.src_uri
+        for file in files
+        if file.src_uri.startswith("assets/stylesheets/") and file.src_uri.endswith(".min.css")
+    ]
+    editor_site = editor.EditorSite(
+        site_name=config.site_name,
+        site_url=public_site_url(config, command),
+        logo=str(config.theme.get("logo") or ""),
+        stylesheets=editor.preview_stylesheets(theme_css, [str(css) for css in config.extra_css]),
+        sources=sources,
+        site=site,
+    )
+    local_api = None
+    if command == "serve":
+        host, port = config.dev_addr.host, config.dev_addr.port
+        if local_backend.is_loopback(host):  # else serve leaves the local backend off
+            local_api = local_backend.local_api_url(host, port)
+    try:
+        return editor.render_admin(
+            editor.EditorSettings(
+                backend=settings.backend,
+                repo=settings.repo,
+                branch=settings.branch,
+                base_url=settings.base_url,
+                auth_endpoint=settings.auth_endpoint,
+                api_root=settings.api_root,
+                app_id=settings.app_id,
+                editorial_workflow=settings.editorial_workflow,
+                script=settings.script,
+            ),
+            editor_site,
+            local_api,
+        )
+    except editor.EditorError as error:
+        raise PluginError(str(error)) from None

@@ -15,6 +15,7 @@ import importlib
 import re
 import sys
 import types
+from collections.abc import Hashable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path, PurePath
@@ -173,3 +174,39 @@ def folder_digest(folder: Path | str | None) -> str:
                 data = path.read_bytes()
                 hasher.update(b"%d\0" % len(data) + data)
     return hasher.hexdigest()
+
+
+class Memo:
+    """Results by a digest of their inputs, kept from one `mkdocs serve` rebuild to the next.
+
+    Only what the last build used is kept, so a memo holds one site's worth at most.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[Hashable, Any] = {}
+        self.used: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable) -> Any | None:
+        value = self.used.get(key)
+        if value is None:
+            value = self.entries.get(key)
+            if value is not None:
+                self.used[key] = value
+        return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.used[key] = value
+
+    def next_build(self) -> None:
+        """Keep what the last build used, so the memo holds one site's worth at most."""
+        self.entries, self.used = self.used, {}
+
+
+def digest(*parts: str) -> bytes:
+    """A short digest of ``parts``, each length-prefixed so no two lists share one."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        encoded = part.encode("utf-8", "surrogatepass")
+        hasher.update(f"\0{len(encoded)}:".encode())
+        hasher.update(encoded)
+    return hasher.digest()

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,17 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import avatars, feeds, glossary, newsletter, pictures, publish, speedups
+from bulletin import (
+    avatars,
+    feeds,
+    glossary,
+    local_backend,
+    newsletter,
+    pictures,
+    publish,
+    subscribing,
+)
 from bulletin.blocks import strip_channel
-from bulletin.cache import RenderCache, context_digest
 from bulletin.config import (
     BulletinConfig,
     EmailConfig,
@@ -37,16 +45,23 @@ from bulletin.config import (
     blog_plugin,
     check_places,
     check_settings,
+    editor_files,
     email_settings,
     feed_settings,
     public_site_url,
     publication_time,
     sources_from_config,
 )
+from bulletin.digests import Memo, digest
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import FeeTableExtension, pin_fee_tables
 from bulletin.model import LONDON, Post, Site, SiteSources
-from bulletin.pagecache import CachedTemplate, PageCache
+from bulletin.patches import PatchChanged, Patches
+from bulletin.patches import blog as blog_patches
+from bulletin.patches import search as search_patches
+from bulletin.patches import serve as serve_patches
+from bulletin.patches.page_cache import BuiltPages, CachedTemplate, PageCache
+from bulletin.patches.render_cache import RenderCache, context_digest
 from bulletin.sanitise import clean_excerpt, clean_page, escape_meta, restrict_markdown
 from bulletin.sources import (
     WORD_LINE_BREAK,
@@ -82,26 +97,43 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_html: dict[str, str] = {}
         self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
         self.email_dir: Path | None = None  # where `bulletin email` writes
+        self.as_of: date | None = None  # `bulletin build --as-of`: publish as on this day
         self.abbreviations = ""  # the glossary as abbr lines, appended to every page
-        self.page_cache: PageCache | None = None  # `mkdocs serve`: finished pages by context
-        self.memos: dict[str, speedups.Memo] = {}  # `mkdocs serve`: search entries, emails...
+        self.page_cache: PageCache | None = None  # finished pages by context, from the last build
+        self.memos: dict[str, Memo] = {}  # `mkdocs serve`: search entries, emails...
         self.files: Files | None = None
         self.site_files: Files | None = None  # this build's files, for its pictures
         self.picture_sizes: dict[str, tuple[int, int]] = {}  # published pictures by dest_uri
         self.avatar_colour = EmailConfig.brand_colour.default
+        self.patches = Patches()
+
+    def use(
+        self,
+        *,
+        as_of: date | None = None,
+        email_only: str | None = None,
+        email_dir: Path | None = None,
+    ) -> None:
+        """What a `bulletin` command asks of the next build beyond mkdocs.yml: the day to
+        publish as, or one issue's email alone, written to ``email_dir``."""
+        self.as_of, self.email_only, self.email_dir = as_of, email_only, email_dir
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
-        speedups.fast_front_matter()
-        speedups.lazy_excerpt_parsers()
         serving = command == "serve"
-        self.page_cache = PageCache() if serving else None
+        patches = self.patches = Patches(speedups=self.config.speedups, serving=serving)
+        blog_patches.fast_front_matter(patches.allows("blog-libyaml"))
+        blog_patches.lazy_excerpt_parsers(patches.allows("blog-lazy-excerpt-parser"))
+        self.page_cache = PageCache() if serving and patches.allows("page-cache") else None
         names = ("readtime", "search", "email", "posts", "front matter", "feed items", "pictures")
-        self.memos = {name: speedups.Memo() for name in names} if serving else {}
+        self.memos = {name: Memo() for name in names} if serving else {}
         if serving:  # rebuilds in one process, where most pages have not changed
-            speedups.memoise_readtime(self.memos["readtime"])
-            speedups.memoise_front_matter(self.memos["front matter"])
-            speedups.collect_between_rebuilds()
+            if patches.allows("blog-readtime-memo"):
+                blog_patches.memoise_readtime(self.memos["readtime"])
+            if patches.allows("blog-front-matter-memo"):
+                blog_patches.memoise_front_matter(self.memos["front matter"])
+            if patches.allows("serve-gc"):
+                serve_patches.collect_between_rebuilds()
 
     @event_priority(100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -110,9 +142,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.sources = sources_from_config(config, self.config)
         check_places(config, self.config, self.sources, self.command)
         check_settings(config, self.config)
+        subscribing.check_signup(Path(config.config_file_path), self.config)
         self.avatar_colour = avatar_colour(config, self.config)
         site, problems = load_site_with_problems(
-            self.sources, now=publication_time(), memo=self.memos.get("posts")
+            self.sources, now=publication_time(self.as_of), memo=self.memos.get("posts")
         )
         if problems or site is None:
             # Under `mkdocs serve` a failed rebuild stays quick (a writer saves mid-edit): the
@@ -120,15 +153,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             checked = site if self.command != "serve" else None
             raise PluginError(failed_build_report(checked, self.sources, problems))
         self.site = site
-        self.abbreviations = glossary.abbreviation_markdown(self.site.glossary)
+        self.abbreviations = self._give_glossary(config)
         generated = {k: a.avatar for k, a in self.site.authors.items() if a.has_generated_avatar}
-        if not speedups.fill_in_avatars(blog_plugin(config), generated):
-            log.warning(
-                "bulletin: Material's blog reads its authors file differently from the version "
-                "bulletin knows, so authors without an avatar (%s) cannot be given their initials; "
-                "give each an avatar in the authors file, or update bulletin",
-                ", ".join(sorted(generated)),
-            )
+        if not generated or self.patches.allows("authors-avatars"):  # else it has warned
+            blog_patches.fill_in_avatars(blog_plugin(config), generated)
+        try:
+            self.patches.allows("excerpt-sanitise")
+        except PatchChanged as error:
+            raise PluginError(str(error)) from None
         self.timings["validate"] = time.perf_counter() - started
         log.info(
             "Validated %d posts and newsletters (%d published) in %.2f s",
@@ -163,6 +195,27 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self._begin_staging(config)
         return config
 
+    def _give_glossary(self, config: MkDocsConfig) -> str:
+        """Give every page the glossary: through the ``abbr`` extension's own ``glossary``
+        option where the site uses it, else as definitions to append to each page.
+
+        The option costs one combined pattern per page; 36 definitions appended to every
+        page's Markdown made Python-Markdown's block parser try each of its processors on
+        each line, which doubled the conversion of a 900-word post. A page's own
+        definitions still apply, and win over the glossary's.
+        """
+        assert self.site is not None
+        if not self.site.glossary:
+            return ""
+        if "abbr" not in config.markdown_extensions:
+            return glossary.abbreviation_markdown(self.site.glossary)
+        options = config.mdx_configs.setdefault("abbr", {})
+        options["glossary"] = {
+            **dict(sorted(self.site.glossary.items())),
+            **options.get("glossary", {}),
+        }
+        return ""
+
     def _begin_staging(self, config: MkDocsConfig) -> None:
         if self.command not in (None, "build"):
             return
@@ -176,6 +229,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         except (publish.BuildLocked, publish.ForeignOutput) as error:
             raise PluginError(str(error)) from None
         config.site_dir = str(self.staging.path_for(site_dir))
+        if self.config.cache_dir and self.patches.allows("page-cache"):
+            # Unchanged pages are read back from the site this build will replace.
+            index = self.sources.root / self.config.cache_dir / "pages.json"
+            self.page_cache = PageCache(BuiltPages(index, site_dir))
 
     def _add_newsletters(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.sources is not None and self.site is not None
@@ -214,18 +271,31 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
     @event_priority(-60)  # after Material's blog has collected its posts
     def _index_posts(self, files: Files, *, config: MkDocsConfig) -> Files:
-        speedups.index_blog_posts(blog_plugin(config))
+        if self.patches.allows("blog-post-index"):
+            blog_patches.index_blog_posts(blog_plugin(config))
         return files
 
-    on_files = CombinedEvent(_add_newsletters, _add_avatars, _index_posts)
+    def _add_editor(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Add the browser editor at /admin/ when bulletin.editor.enabled (editor.py)."""
+        if self.config.editor.enabled:
+            assert self.sources is not None and self.site is not None
+            made = editor_files(config, self.config, self.sources, self.site, files, self.command)
+            for uri, made_file in made.items():
+                source = {"abs_src_path": str(made_file)} if isinstance(made_file, Path) else {}
+                content = None if source else made_file
+                files.append(File.generated(config, uri, content=content, **source))
+        return files
+
+    on_files = CombinedEvent(_add_newsletters, _add_avatars, _add_editor, _index_posts)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.progress = Progress()
-        speedups.skip_needless_search_scans(config.plugins)
-        if self.command == "serve":
+        if self.patches.allows("search-skip-scan"):
+            search_patches.skip_needless_search_scans(config.plugins)
+        if self.command == "serve" and self.patches.allows("search-memo"):
             for plugin in config.plugins.values():
                 if type(plugin).__module__.startswith("material.plugins.search"):
-                    speedups.memoise_search(plugin, self.memos["search"])
+                    search_patches.memoise_search(plugin, self.memos["search"])
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Material read each post's front matter in on_files; its excerpts may render a
@@ -233,6 +303,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         for file in files.documentation_pages():
             if file.page is not None and file.src_uri in self.posts_by_uri:
                 escape_meta(file.page)
+        site_url = self.email_settings.site_url if self.email_settings else ""
+        subscribing.check_leaving(Path(config.config_file_path), site_url, self.config, files)
         return nav
 
     def on_page_markdown(
@@ -246,7 +318,11 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             markdown = self._add_derived(markdown, page, post)
         if post is not None and self.site is not None and self.site.fees:
             markdown = pin_fee_tables(markdown, self.site.fees, post.date.date())
-        if self.config.cache_dir and self.sources is not None:
+        if (
+            self.config.cache_dir
+            and self.sources is not None
+            and self.patches.allows("render-cache")
+        ):
             if self.render_cache is None:
                 path = self.sources.root / self.config.cache_dir / "render.json"
                 context = context_digest(config, files)
@@ -281,8 +357,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             html = strip_channel(html, "email-only")
             self.html_by_url[post.url] = html
             excerpt = getattr(page, "excerpt", None)
-            if excerpt is not None and self.sources and self.sources.excerpt_separator:
-                shorten_excerpt(excerpt, self.sources.excerpt_separator)
+            separator = self.sources.excerpt_separator if self.sources else None
+            if excerpt is not None and separator and self.patches.allows("blog-short-excerpts"):
+                blog_patches.shorten_excerpt(excerpt, separator)
             if excerpt is not None and self.render_cache is not None:
                 self.render_cache.wrap_excerpt(excerpt)
             if excerpt is not None and not self.config.raw_html:
@@ -358,7 +435,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
         if self.page_cache is not None:
-            self.page_cache.lookup(context, page.url, config, self.files)
+            self.page_cache.lookup(context, page.url, page.file.dest_uri, config, self.files)
         return context
 
     on_page_context = CombinedEvent(_add_feed_links, _reuse_page)
@@ -374,7 +451,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self, context: dict[str, Any], *, template_name: str, config: MkDocsConfig
     ) -> dict[str, Any]:
         if self.page_cache is not None and template_name == "404.html":  # the whole navigation
-            self.page_cache.lookup(context, f"template:{template_name}", config, self.files)
+            name = f"template:{template_name}"
+            self.page_cache.lookup(context, name, template_name, config, self.files)
         return context
 
     @event_priority(100)
@@ -390,7 +468,14 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.site_files = files
         self.progress.total = sum(1 for file in files if file.page is not None)
         env.globals["organisation"] = self.config.organisation
-        speedups.index_blog_views(blog_plugin(config))
+        if self.site is not None and self.feed_settings is not None:
+            env.globals.update(
+                subscribing.template_globals(
+                    self.config, self.site, self.feed_settings, config.extra
+                )
+            )
+        if self.patches.allows("blog-view-index"):
+            blog_patches.index_blog_views(blog_plugin(config))
         if self.page_cache is not None:
             self.files = files
             self.page_cache.start_build()
@@ -402,7 +487,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         assert self.sources is not None
         if self.sources.newsletters_dir.is_dir():
             server.watch(str(self.sources.newsletters_dir))
-        speedups.watch_natively(server)
+        if self.patches.allows("serve-native-watch"):
+            serve_patches.watch_natively(server)
+        if self.config.editor.enabled:
+            local_backend.serve_local_backend(server, self.sources)
         return server
 
     @event_priority(-100)  # last, after search and blog have written their files
@@ -421,6 +509,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             memo=self.memos.get("feed items"),
         )
         write_files(Path(config.site_dir), written)
+        site_dir = Path(config.site_dir)
+        subscribing.write_site_extras(site_dir, self.config.feeds.logo)
         self.timings["feeds"] = time.perf_counter() - started
         log.info("Wrote %d feed files in %.2f s", len(written), self.timings["feeds"])
         started = time.perf_counter()
@@ -442,8 +532,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.page_cache.finish_build()
         for memo in self.memos.values():
             memo.next_build()
-        if self.command == "serve":
-            speedups.collect_soon()
+        if self.command == "serve" and self.patches.allows("serve-gc"):
+            serve_patches.collect_soon()
+        for line in self.patches.report():  # `bulletin build -v` / `mkdocs build -v`
+            log.debug("bulletin: %s", line)
         timings_file = os.environ.get("BULLETIN_TIMINGS")
         if timings_file:
             timings = Path(timings_file)
@@ -455,6 +547,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
                 raise PluginError(str(error)) from None
             log.info("Published to %s", self.staging.output)
             self.staging = None
+            if self.page_cache is not None and isinstance(self.page_cache.outputs, BuiltPages):
+                self.page_cache.outputs.save()  # the pages just published, for the next build
 
     def write_pictures(self, config: MkDocsConfig) -> dict[str, tuple[int, int]]:
         """Replace the site's copy of each picture by one scaled down and without metadata.
@@ -559,7 +653,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         key = b""
         if serving:
             inputs = (post, self.email_settings, self.site.authors, self.site.glossary, sizes)
-            key = speedups.digest("email", html, repr(inputs))
+            key = digest("email", html, repr(inputs))
             files = self.memos["email"].get(key)
             if files is not None:
                 return files
@@ -607,29 +701,6 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
 
 
 IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-DEFINITION = re.compile(r"^(?:\*\[[^\]]+\]|\[[^\]]+\]):", re.MULTILINE)
-
-
-def shorten_excerpt(excerpt: Any, separator: str) -> None:
-    """Let Material's excerpt convert only the text before the separator.
-
-    Material converts each post's whole Markdown again for every list page it appears on
-    (about four times a post), then keeps what precedes the separator: the largest cost of
-    a blog build. Definitions after the separator (abbreviations, references, footnotes)
-    are kept, since the opening may use them.
-    """
-    convert = excerpt.md.convert
-
-    def convert_head(text: str) -> str:
-        head, found, tail = text.partition(separator)
-        if not found:
-            return convert(text)
-        definitions = "\n".join(line for line in tail.splitlines() if DEFINITION.match(line))
-        # Something must follow the separator, or Material drops "Continue reading". On a
-        # line of its own, the separator closes a paragraph it was put inside (summary.py).
-        return convert(f"{head}\n\n{separator}\n\n<!-- continued -->\n\n{definitions}\n")
-
-    excerpt.md.convert = convert_head
 
 
 class Progress:

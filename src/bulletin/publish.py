@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import os
 import shutil
 import tempfile
@@ -20,6 +19,14 @@ from pathlib import Path
 from typing import IO
 
 from bulletin.writing import write_file
+
+try:  # one build at a time, by an advisory lock: POSIX only
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    raise ImportError(
+        "bulletin publishes through POSIX file locks (fcntl), which Windows lacks: run it in "
+        "WSL (Windows Subsystem for Linux), or in a Linux or macOS terminal"
+    ) from None
 
 STAGING_PREFIX = ".bulletin-staging-"
 LOCK_NAME = ".bulletin-build.lock"

@@ -24,7 +24,7 @@ from pymdownx.slugs import slugify
 from bulletin import yamlsafe
 from bulletin.avatars import generated_path
 from bulletin.blocks import check_blocks
-from bulletin.digests import Undescribable, stable_repr
+from bulletin.digests import Memo, Undescribable, digest, stable_repr
 from bulletin.errors import ContentError, Problem
 from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import FeeSchedule, load_fees
@@ -32,7 +32,6 @@ from bulletin.fences import lines_outside_fences
 from bulletin.glossary import load_glossary
 from bulletin.linescan import replace_code_spans, tag_spans
 from bulletin.model import LONDON, Author, Post, Site, SiteSources
-from bulletin.speedups import Memo, digest
 from bulletin.summary import derive_description
 
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -814,211 +813,33 @@ def load_post(
     problems: list[Problem],
     warnings: list[str],
 ) -> Post | None:
-    """Read one post or newsletter issue; add its problems to the list."""
+    """Read one post or newsletter issue; add its problems to the list.
+
+    Each field has a validator of its own below; this function only runs them in the
+    order a writer reads the front matter, so every problem of the file is reported.
+    """
     shown = display_path(path, sources)
-    text = read_text(path, shown, problems, sources.max_post_bytes)
-    if text is None:
+    read = _read_front_matter(path, shown, sources, problems)
+    if read is None:
         return None
-    handler = YAMLHandler()
-    if not handler.detect(text):
-        problems.append(
-            Problem(
-                shown,
-                1,
-                "front matter",
-                "the file must start with front matter between two '---' lines "
-                "(title, date, authors and categories)",
-            )
-        )
-        return None
-    try:
-        raw_matter, body = handler.split(text)
-    except ValueError:
-        problems.append(
-            Problem(
-                shown, 1, "front matter", "the closing '---' line of the front matter is missing"
-            )
-        )
-        return None
-    # The line where ``body`` begins: the closing '---' line, or one below it when blank
-    # lines follow it (the front-matter pattern's trailing \s* eats all but the last).
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    body = body.replace(WORD_LINE_BREAK, "\n")  # as the plugin hands it to MkDocs
+    matter, body, body_line = read
     before = len(problems)
-    breaks = control_problems(raw_matter, shown, 1, WORD_LINE_BREAKS, "front matter")
-    if breaks:
-        problems.extend(breaks)
-        return None
-    matter = compose_mapping(raw_matter, shown, 1, problems)
-    if matter is None:
-        return None
-
-    def required(key: str, meaning: str) -> int:
-        if key not in matter.nodes:
-            problems.append(Problem(shown, 1, key, f"missing: add '{key}:' with {meaning}"))
-        return matter.key_lines.get(key, 1)
-
-    allowed = POST_KEYS | MATERIAL_KEYS | (NEWSLETTER_KEYS if is_newsletter else set())
-    for key in matter.nodes:
-        if key in allowed:
-            continue
-        meant = misspelt_key(key, allowed)
-        if meant is not None:
-            # An error, not a warning: a key that is ignored changes what is published
-            # ('Draft: true' would publish a draft).
-            problems.append(
-                Problem(
-                    shown,
-                    matter.key_lines[key],
-                    key,
-                    f"not a key bulletin knows, so as written it would be ignored; did you "
-                    f"mean {meant!r}? Write it exactly, in lower case: "
-                    f"{_key_example(meant, matter.nodes[key])}",
-                )
-            )
-        else:
-            warnings.append(
-                f"{shown}:{matter.key_lines[key]}: {key}: not a key bulletin knows, so it is "
-                f"ignored; {suggest(key, sorted(POST_KEYS | NEWSLETTER_KEYS))}"
-            )
-    check_material_keys(matter, shown, problems)
-
-    required("title", "the post's title in double quotes")
-    title = scalar_text(matter, "title", shown, problems, hint='e.g. title: "My post"')
-    if title == "":
-        problems.append(Problem(shown, matter.key_lines["title"], "title", "the title is empty"))
-    if "description" in sources.require:
-        required("description", "a one-line summary in double quotes")
-    description = scalar_text(
-        matter, "description", shown, problems, hint="a one-line summary in double quotes"
+    _check_keys(matter, shown, is_newsletter, problems, warnings)
+    title, description = _title_and_description(matter, shown, sources, problems)
+    date_line = _required(
+        matter, shown, problems, "date", "the publication date, e.g. date: 2024-01-12"
     )
-    if description == "":
-        problems.append(
-            Problem(shown, matter.key_lines["description"], "description", "the summary is empty")
-        )
-
-    date_line = required("date", "the publication date, e.g. date: 2024-01-12")
     date, updated = _post_dates(matter, shown, date_line, problems)
-
-    required("authors", "a list of author keys from the authors file, e.g. [alison]")
-    author_keys = []
-    for key, line in string_list(matter, "authors", shown, problems):
-        if key not in authors:
-            problems.append(
-                Problem(
-                    shown, line, "authors", f"unknown author {key!r}; {suggest(key, list(authors))}"
-                )
-            )
-        author_keys.append(key)
-    authors_node = matter.nodes.get("authors")
-    if isinstance(authors_node, yaml.SequenceNode) and not authors_node.value:
-        problems.append(
-            Problem(shown, matter.line(authors_node), "authors", "name at least one author")
-        )
-
-    required("categories", f"the series, one of: {', '.join(sources.categories)}")
-    categories = []
-    for name, line in string_list(matter, "categories", shown, problems):
-        unsafe = path_name_problem(name)
-        if unsafe is not None:
-            problems.append(Problem(shown, line, "categories", f"{name!r} {unsafe}"))
-        elif sources.categories and name not in sources.categories:
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    "categories",
-                    f"unknown category {name!r}; {suggest(name, list(sources.categories))}",
-                )
-            )
-        categories.append(name)
-    if is_newsletter and "categories" in matter.nodes and "Newsletter" not in categories:
-        problems.append(
-            Problem(
-                shown,
-                matter.key_lines["categories"],
-                "categories",
-                "a newsletter issue belongs to the series 'Newsletter': categories: [Newsletter]",
-            )
-        )
-    tags = []
-    for name, line in string_list(matter, "tags", shown, problems):
-        unsafe = path_name_problem(name)
-        if unsafe is not None:
-            problems.append(Problem(shown, line, "tags", f"{name!r} {unsafe}"))
-        elif MARKUP.search(name):
-            problems.append(
-                Problem(
-                    shown, line, "tags", f"a tag cannot contain <, > or double quotes: {name!r}"
-                )
-            )
-        tags.append(name)
-
+    author_keys = _authors(matter, shown, authors, problems)
+    categories = _categories(matter, shown, sources, is_newsletter, problems)
+    tags = _tags(matter, shown, problems)
     draft = _flag(matter, "draft", shown, problems)
-    slug = path.stem
-    if "slug" in matter.nodes:
-        given = scalar_text(matter, "slug", shown, problems, hint="e.g. slug: my-post")
-        if given is not None and not SLUG.match(given):
-            problems.append(
-                Problem(
-                    shown,
-                    matter.key_lines["slug"],
-                    "slug",
-                    f"{given!r} cannot be part of a web address; use lower-case letters, "
-                    "digits and single hyphens, e.g. slug: june-update",
-                )
-            )
-        elif given:
-            slug = given
-    elif not SLUG.match(slug):
-        problems.append(
-            Problem(
-                shown,
-                0,
-                "file name",
-                f"{path.name!r} makes a poor web address; rename the file using lower-case "
-                "letters, digits and hyphens (e.g. june-update.md) or add a 'slug:'",
-            )
-        )
-
-    expires = None
-    if "expires" in matter.nodes:
-        expires = parse_date(
-            matter.nodes["expires"], "expires", shown, matter.key_lines["expires"], problems
-        )
-        if expires is not None and date is not None and expires <= date:
-            problems.append(
-                Problem(
-                    shown,
-                    matter.key_lines["expires"],
-                    "expires",
-                    "the post would expire before it is published; give a later date",
-                )
-            )
-
+    slug = _slug(matter, shown, path, problems)
+    expires = _expires(matter, shown, date, problems)
     issue, edition = None, None
     if is_newsletter:
         issue, edition = _newsletter_fields(matter, shown, problems)
-
-    separator = sources.excerpt_separator
-    derived: set[str] = set()
-    if not body.strip():
-        problems.append(
-            Problem(shown, body_line, "text", "the post has no text after the front matter")
-        )
-    elif separator and separator not in body and "excerpt" not in sources.require:
-        derived.add("excerpt")  # the plugin puts the separator in: see summary.excerpt_cut
-    elif separator and separator not in body:
-        problems.append(
-            Problem(
-                shown,
-                body_line + 1,
-                "text",
-                f"no excerpt marker: put a line '{separator}' after the opening paragraph, "
-                "to say how much of the post the blog's front page shows",
-            )
-        )
-
+    derived = _body_problems(body, body_line, shown, sources, problems)
     if "description" not in matter.nodes and title is not None and body.strip():
         description = derive_description(body) or title
         derived.add("description")
@@ -1047,6 +868,269 @@ def load_post(
         expires=expires,
         derived=frozenset(derived),
     )
+
+
+def _read_front_matter(
+    path: Path, shown: str, sources: SiteSources, problems: list[Problem]
+) -> tuple[FrontMatter, str, int] | None:
+    """The file's front matter, its text and the line the text begins on; None if unreadable."""
+    text = read_text(path, shown, problems, sources.max_post_bytes)
+    if text is None:
+        return None
+    handler = YAMLHandler()
+    if not handler.detect(text):
+        problems.append(
+            Problem(
+                shown,
+                1,
+                "front matter",
+                "the file must start with front matter between two '---' lines "
+                "(title, date, authors and categories)",
+            )
+        )
+        return None
+    try:
+        raw_matter, body = handler.split(text)
+    except ValueError:
+        problems.append(
+            Problem(
+                shown, 1, "front matter", "the closing '---' line of the front matter is missing"
+            )
+        )
+        return None
+    # The line where ``body`` begins: the closing '---' line, or one below it when blank
+    # lines follow it (the front-matter pattern's trailing \s* eats all but the last).
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    body = body.replace(WORD_LINE_BREAK, "\n")  # as the plugin hands it to MkDocs
+    breaks = control_problems(raw_matter, shown, 1, WORD_LINE_BREAKS, "front matter")
+    if breaks:
+        problems.extend(breaks)
+        return None
+    matter = compose_mapping(raw_matter, shown, 1, problems)
+    if matter is None:
+        return None
+    return matter, body, body_line
+
+
+def _required(
+    matter: FrontMatter, shown: str, problems: list[Problem], key: str, meaning: str
+) -> int:
+    """The line of ``key``; a problem, and line 1, when the front matter lacks it."""
+    if key not in matter.nodes:
+        problems.append(Problem(shown, 1, key, f"missing: add '{key}:' with {meaning}"))
+    return matter.key_lines.get(key, 1)
+
+
+def _check_keys(
+    matter: FrontMatter,
+    shown: str,
+    is_newsletter: bool,
+    problems: list[Problem],
+    warnings: list[str],
+) -> None:
+    """A misspelt key is an error (it would be ignored); an unknown one a warning."""
+    allowed = POST_KEYS | MATERIAL_KEYS | (NEWSLETTER_KEYS if is_newsletter else set())
+    for key in matter.nodes:
+        if key in allowed:
+            continue
+        meant = misspelt_key(key, allowed)
+        if meant is not None:
+            # An error, not a warning: a key that is ignored changes what is published
+            # ('Draft: true' would publish a draft).
+            problems.append(
+                Problem(
+                    shown,
+                    matter.key_lines[key],
+                    key,
+                    f"not a key bulletin knows, so as written it would be ignored; did you "
+                    f"mean {meant!r}? Write it exactly, in lower case: "
+                    f"{_key_example(meant, matter.nodes[key])}",
+                )
+            )
+        else:
+            warnings.append(
+                f"{shown}:{matter.key_lines[key]}: {key}: not a key bulletin knows, so it is "
+                f"ignored; {suggest(key, sorted(POST_KEYS | NEWSLETTER_KEYS))}"
+            )
+    check_material_keys(matter, shown, problems)
+
+
+def _title_and_description(
+    matter: FrontMatter, shown: str, sources: SiteSources, problems: list[Problem]
+) -> tuple[str | None, str | None]:
+    _required(matter, shown, problems, "title", "the post's title in double quotes")
+    title = scalar_text(matter, "title", shown, problems, hint='e.g. title: "My post"')
+    if title == "":
+        problems.append(Problem(shown, matter.key_lines["title"], "title", "the title is empty"))
+    if "description" in sources.require:
+        _required(matter, shown, problems, "description", "a one-line summary in double quotes")
+    description = scalar_text(
+        matter, "description", shown, problems, hint="a one-line summary in double quotes"
+    )
+    if description == "":
+        problems.append(
+            Problem(shown, matter.key_lines["description"], "description", "the summary is empty")
+        )
+    return title, description
+
+
+def _authors(
+    matter: FrontMatter, shown: str, authors: dict[str, Author], problems: list[Problem]
+) -> list[str]:
+    _required(
+        matter,
+        shown,
+        problems,
+        "authors",
+        "a list of author keys from the authors file, e.g. [alison]",
+    )
+    author_keys = []
+    for key, line in string_list(matter, "authors", shown, problems):
+        if key not in authors:
+            problems.append(
+                Problem(
+                    shown, line, "authors", f"unknown author {key!r}; {suggest(key, list(authors))}"
+                )
+            )
+        author_keys.append(key)
+    authors_node = matter.nodes.get("authors")
+    if isinstance(authors_node, yaml.SequenceNode) and not authors_node.value:
+        problems.append(
+            Problem(shown, matter.line(authors_node), "authors", "name at least one author")
+        )
+    return author_keys
+
+
+def _categories(
+    matter: FrontMatter,
+    shown: str,
+    sources: SiteSources,
+    is_newsletter: bool,
+    problems: list[Problem],
+) -> list[str]:
+    _required(
+        matter,
+        shown,
+        problems,
+        "categories",
+        f"the series, one of: {', '.join(sources.categories)}",
+    )
+    categories = []
+    for name, line in string_list(matter, "categories", shown, problems):
+        unsafe = path_name_problem(name)
+        if unsafe is not None:
+            problems.append(Problem(shown, line, "categories", f"{name!r} {unsafe}"))
+        elif sources.categories and name not in sources.categories:
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    "categories",
+                    f"unknown category {name!r}; {suggest(name, list(sources.categories))}",
+                )
+            )
+        categories.append(name)
+    if is_newsletter and "categories" in matter.nodes and "Newsletter" not in categories:
+        problems.append(
+            Problem(
+                shown,
+                matter.key_lines["categories"],
+                "categories",
+                "a newsletter issue belongs to the series 'Newsletter': categories: [Newsletter]",
+            )
+        )
+    return categories
+
+
+def _tags(matter: FrontMatter, shown: str, problems: list[Problem]) -> list[str]:
+    tags = []
+    for name, line in string_list(matter, "tags", shown, problems):
+        unsafe = path_name_problem(name)
+        if unsafe is not None:
+            problems.append(Problem(shown, line, "tags", f"{name!r} {unsafe}"))
+        elif MARKUP.search(name):
+            problems.append(
+                Problem(
+                    shown, line, "tags", f"a tag cannot contain <, > or double quotes: {name!r}"
+                )
+            )
+        tags.append(name)
+    return tags
+
+
+def _slug(matter: FrontMatter, shown: str, path: Path, problems: list[Problem]) -> str:
+    """The post's part of its address: ``slug:``, else the file's name."""
+    slug = path.stem
+    if "slug" in matter.nodes:
+        given = scalar_text(matter, "slug", shown, problems, hint="e.g. slug: my-post")
+        if given is not None and not SLUG.match(given):
+            problems.append(
+                Problem(
+                    shown,
+                    matter.key_lines["slug"],
+                    "slug",
+                    f"{given!r} cannot be part of a web address; use lower-case letters, "
+                    "digits and single hyphens, e.g. slug: june-update",
+                )
+            )
+        elif given:
+            slug = given
+    elif not SLUG.match(slug):
+        problems.append(
+            Problem(
+                shown,
+                0,
+                "file name",
+                f"{path.name!r} makes a poor web address; rename the file using lower-case "
+                "letters, digits and hyphens (e.g. june-update.md) or add a 'slug:'",
+            )
+        )
+    return slug
+
+
+def _expires(
+    matter: FrontMatter, shown: str, date: datetime | None, problems: list[Problem]
+) -> datetime | None:
+    expires = None
+    if "expires" in matter.nodes:
+        expires = parse_date(
+            matter.nodes["expires"], "expires", shown, matter.key_lines["expires"], problems
+        )
+        if expires is not None and date is not None and expires <= date:
+            problems.append(
+                Problem(
+                    shown,
+                    matter.key_lines["expires"],
+                    "expires",
+                    "the post would expire before it is published; give a later date",
+                )
+            )
+    return expires
+
+
+def _body_problems(
+    body: str, body_line: int, shown: str, sources: SiteSources, problems: list[Problem]
+) -> set[str]:
+    """Problems of the text itself; returns what bulletin derives for it ("excerpt")."""
+    separator = sources.excerpt_separator
+    derived: set[str] = set()
+    if not body.strip():
+        problems.append(
+            Problem(shown, body_line, "text", "the post has no text after the front matter")
+        )
+    elif separator and separator not in body and "excerpt" not in sources.require:
+        derived.add("excerpt")  # the plugin puts the separator in: see summary.excerpt_cut
+    elif separator and separator not in body:
+        problems.append(
+            Problem(
+                shown,
+                body_line + 1,
+                "text",
+                f"no excerpt marker: put a line '{separator}' after the opening paragraph, "
+                "to say how much of the post the blog's front page shows",
+            )
+        )
+    return derived
 
 
 def _post_dates(

@@ -1,32 +1,34 @@
-"""Narrow speed-ups inside Material's blog and search plugins, without forking them.
+"""Material's blog plugin, faster and more forgiving: the patches ``blog-*`` and
+``authors-avatars`` in ``bulletin.patches.PATCHES``.
 
-Each replaces one measured hot spot with an equivalent that gives the same output:
+Each speed-up replaces one measured hot spot with an equivalent that gives the same output:
 
-- the blog asks ``page in posts`` for every page, a scan of every post (quadratic);
+- the blog asks ``page in posts`` for every page, a scan of every post (quadratic), and
+  walks every view for every page;
 - it reads each post's front matter with PyYAML's pure-Python loader (bulletin has
   already validated the same YAML, so libyaml reads it to the same values);
-- it parses every post's HTML to count words for the reading time, and the search plugin
-  parses every page's HTML into index entries, on every `bulletin serve` rebuild, although
-  almost every page is unchanged: both are remembered by a digest of what they read.
+- it builds a Markdown parser for every excerpt, and converts each post's whole Markdown
+  again for every list page it appears on, to keep the opening;
+- under `mkdocs serve` it parses every post's HTML to count words for the reading time,
+  and each post's front matter, at every rebuild: both are remembered by a digest.
 
-One more is not a speed-up but a gap filled: Material's blog requires every author to have
-an avatar, and bulletin makes one for those without (``fill_in_avatars``).
+One is not a speed-up but a gap filled: Material's blog requires every author to have an
+avatar, and bulletin makes one for those without (``fill_in_avatars``).
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import inspect
 import os
 import pickle
-import threading
-from collections.abc import Hashable, Iterable
+import re
+from collections.abc import Iterable
 from typing import Any, SupportsIndex
 
 import yaml
 from markdown import Markdown
 from markdown.util import Registry
+
+from bulletin.digests import Memo, digest
 
 
 class PostList(list):
@@ -116,11 +118,18 @@ def index_blog_views(blog: Any) -> None:
     blog._resolve_views = resolve_views
 
 
-def fast_front_matter() -> None:
-    """Let Material read post front matter with libyaml, which bulletin has validated."""
+def fast_front_matter(on: bool = True) -> None:
+    """Let Material read post front matter with libyaml, which bulletin has validated.
+
+    With ``on`` false, Material's own loader is put back (a build with speedups off).
+    """
     from material.plugins.blog import structure
 
     fast = getattr(yaml, "CSafeLoader", None)
+    if not on:
+        if fast is not None and structure.SafeLoader is fast:
+            structure.SafeLoader = yaml.SafeLoader
+        return
     if fast is not None and getattr(structure, "SafeLoader", None) is yaml.SafeLoader:
         structure.SafeLoader = fast
 
@@ -164,41 +173,6 @@ def memoise_front_matter(memo: Memo) -> None:
     structure.SafeLoader = MemoisedLoader
 
 
-class Memo:
-    """Results by a digest of their inputs, kept from one `mkdocs serve` rebuild to the next.
-
-    Only what the last build used is kept, so a memo holds one site's worth at most.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[Hashable, Any] = {}
-        self.used: dict[Hashable, Any] = {}
-
-    def get(self, key: Hashable) -> Any | None:
-        value = self.used.get(key)
-        if value is None:
-            value = self.entries.get(key)
-            if value is not None:
-                self.used[key] = value
-        return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        self.used[key] = value
-
-    def next_build(self) -> None:
-        """Keep what the last build used, so the memo holds one site's worth at most."""
-        self.entries, self.used = self.used, {}
-
-
-def digest(*parts: str) -> bytes:
-    hasher = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        encoded = part.encode("utf-8", "surrogatepass")
-        hasher.update(f"\0{len(encoded)}:".encode())
-        hasher.update(encoded)
-    return hasher.digest()
-
-
 def memoise_readtime(memo: Memo) -> None:
     """Material's reading time, computed once per distinct post HTML."""
     from material.plugins.blog import plugin
@@ -219,82 +193,6 @@ def memoise_readtime(memo: Memo) -> None:
     memoised.__wrapped__ = original  # type: ignore[attr-defined]
     memoised.bulletin_memo = memo  # type: ignore[attr-defined]
     plugin.readtime = memoised
-
-
-def memoise_search(search: Any, memo: Memo) -> None:
-    """The search index entries of a page, computed once per distinct page."""
-    index = getattr(search, "search_index", None)
-    if index is None or not hasattr(index, "add_entry_from_context"):
-        return
-    add = index.add_entry_from_context
-
-    def add_entry(page: Any) -> None:
-        # Front matter is plain data, so its repr says all of it (an object's address
-        # would only make the key miss).
-        key = digest(
-            "search",
-            page.url,
-            str(page.title),
-            page.content or "",
-            repr(page.meta),
-            repr(_toc(page.toc)),
-        )
-
-        entries = memo.get(key)
-        if entries is None:
-            start = len(index.entries)
-            add(page)
-            memo.put(key, index.entries[start:])
-        else:
-            index.entries.extend(entries)
-
-    index.add_entry_from_context = add_entry
-
-
-SEARCH_MARKUP = r"\s?data-search-\w+=\"[^\"]+\""  # what Material's search removes from pages
-SEARCH_HANDLER_NAMES = (
-    "config", "enabled", "search_index", "add_entry_from_context", "re", "sub", "content"
-)  # fmt: skip
-
-
-def skip_needless_search_scans(plugins: Any) -> None:
-    """Pages without a ``data-search-`` attribute skip the scan Material's search makes for one.
-
-    Material's search plugin indexes each page, then removes those attributes with a
-    regular expression whose optional first character makes it try every position of the
-    page: 0.08 s a rebuild at 1,000 posts, for pages that almost never have one. The
-    handler is wrapped only while it does exactly those two things.
-    """
-    from material.plugins.search.plugin import SearchPlugin
-
-    code = SearchPlugin.on_page_context.__code__
-    if code.co_names != SEARCH_HANDLER_NAMES or SEARCH_MARKUP not in code.co_consts:
-        return
-    handlers = plugins.events["page_context"]
-    for index, method in enumerate(handlers):
-        if getattr(method, "__func__", None) is not SearchPlugin.on_page_context:
-            continue
-        handlers[index] = _scan_only_if_needed(method)
-        origins = getattr(plugins, "_event_origins", None)
-        if isinstance(origins, dict) and method in origins:
-            origins[handlers[index]] = origins[method]
-
-
-def _scan_only_if_needed(method: Any) -> Any:
-    search = method.__self__
-
-    def on_page_context(context: Any, *, page: Any, config: Any, nav: Any) -> Any:
-        if page.content is None or "data-search-" in page.content:
-            return method(context, page=page, config=config, nav=nav)
-        if search.config.enabled:  # the same, without a substitution that changes nothing
-            search.search_index.add_entry_from_context(page)
-        return None
-
-    return on_page_context
-
-
-def _toc(toc: Any) -> list[Any]:
-    return [(item.id, item.title, item.url, item.level, _toc(item.children)) for item in toc]
 
 
 class LazyMarkdown:
@@ -329,40 +227,32 @@ class LazyMarkdown:
         return self._markdown
 
 
-def lazy_excerpt_parsers() -> None:
-    """Give Material's excerpts a parser that is built on first use."""
+def lazy_excerpt_parsers(on: bool = True) -> None:
+    """Give Material's excerpts a parser that is built on first use (``on`` false: undo)."""
     from material.plugins.blog import structure
 
+    if not on:
+        if structure.Markdown is LazyMarkdown:
+            structure.Markdown = Markdown
+        return
     if getattr(structure, "Markdown", None) is Markdown:
         structure.Markdown = LazyMarkdown
 
 
-# sha256 of inspect.getsource(BlogPlugin._resolve_authors) in the Material that
-# fill_in_avatars reproduces (9.8.2); tests/test_avatars.py fails when it changes.
-RESOLVE_AUTHORS_SHA256 = "1e7992eb747a6bc95a09d3b680fca3f48f98e869310fed204ca8d5e4943f13b5"
-
-
-def source_digest(function: Any) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode("utf-8")).hexdigest()
-
-
-def fill_in_avatars(blog: Any, avatars: dict[str, str]) -> bool:
+def fill_in_avatars(blog: Any, avatars: dict[str, str]) -> None:
     """Let Material's blog accept authors without an avatar, giving each the one in ``avatars``.
 
     Material's ``Author`` requires ``avatar``, and the blog reads the authors file in its own
     ``on_config`` (``_resolve_authors``). On this blog instance only, that method becomes
     the same steps plus one: an author key in ``avatars`` (bulletin's generated pictures)
     gets that avatar before Material validates the file. Everything else (slug, url,
-    Material's own errors and warnings) is as Material does it. Only while Material's
-    method is the one fingerprinted: otherwise nothing is patched and False is returned.
+    Material's own errors and warnings) is as Material does it. Apply it only while
+    Material's method is the one fingerprinted (``bulletin.patches``).
     """
     blog.__dict__.pop("_resolve_authors", None)  # this build's avatars, not the last's
     if not avatars:
-        return True
+        return
     from material.plugins.blog import plugin as material
-
-    if source_digest(material.BlogPlugin._resolve_authors) != RESOLVE_AUTHORS_SHA256:
-        return False
 
     def resolve_authors(config: Any) -> Any:
         path = os.path.normpath(blog.config.authors_file.format(blog=blog.config.blog_dir))
@@ -392,71 +282,28 @@ def fill_in_avatars(blog: Any, avatars: dict[str, str]) -> bool:
         return authors.authors
 
     blog._resolve_authors = resolve_authors
-    return True
 
 
-FULL_COLLECTIONS_OFF = 1_000_000  # gen-1 collections before an automatic full one
+DEFINITION = re.compile(r"^(?:\*\[[^\]]+\]|\[[^\]]+\]):", re.MULTILINE)
 
 
-def collect_between_rebuilds() -> None:
-    """Under `mkdocs serve`: no full garbage collection during a rebuild, one after it.
+def shorten_excerpt(excerpt: Any, separator: str) -> None:
+    """Let Material's excerpt convert only the text before the separator.
 
-    A full pass of Python's cyclic collector walks every object, the caches kept between
-    rebuilds included: two or three of them took 0.5–1 s of a rebuild of 1,000 posts.
-    Young objects are still collected as usual; the previous build's pages go at the
-    collection that follows each rebuild (`collect_soon`), once the preview is served.
+    Material converts each post's whole Markdown again for every list page it appears on
+    (about four times a post), then keeps what precedes the separator: the largest cost of
+    a blog build. Definitions after the separator (abbreviations, references, footnotes)
+    are kept, since the opening may use them.
     """
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
+    convert = excerpt.md.convert
 
+    def convert_head(text: str) -> str:
+        head, found, tail = text.partition(separator)
+        if not found:
+            return convert(text)
+        definitions = "\n".join(line for line in tail.splitlines() if DEFINITION.match(line))
+        # Something must follow the separator, or Material drops "Continue reading". On a
+        # line of its own, the separator closes a paragraph it was put inside (summary.py).
+        return convert(f"{head}\n\n{separator}\n\n<!-- continued -->\n\n{definitions}\n")
 
-def collect_soon(delay: float = 1.0) -> None:
-    timer = threading.Timer(delay, gc.collect)
-    timer.daemon = True
-    timer.start()
-
-
-def watch_natively(server: Any) -> None:
-    """Let `mkdocs serve` hear of a saved file from the kernel (inotify) instead of polling.
-
-    MkDocs polls every watched folder twice a second: a saved post waits up to 0.5 s to be
-    noticed, and each poll lists every file (1,700 for a site of 1,000 posts) while the
-    rebuild runs. Where the platform has no native watcher, polling stays.
-
-    Only changes are watched: inotify also reports each file opened and closed unchanged,
-    and every build reads every source, so those would start a rebuild after each build.
-    """
-    from watchdog import events
-    from watchdog.observers import Observer
-    from watchdog.observers.polling import PollingObserver
-
-    changes: list[type[events.FileSystemEvent]] = [
-        events.FileCreatedEvent,
-        events.FileModifiedEvent,
-        events.FileClosedEvent,  # closed after writing
-        events.FileMovedEvent,
-        events.FileDeletedEvent,
-        events.DirCreatedEvent,
-        events.DirMovedEvent,
-        events.DirDeletedEvent,
-    ]
-
-    class ChangeObserver(Observer):  # type: ignore[misc,valid-type]
-        def schedule(self, handler: Any, path: Any, **options: Any) -> Any:
-            options["event_filter"] = options.get("event_filter") or changes
-            return super().schedule(handler, path, **options)
-
-    watched = getattr(server, "_watched_paths", None)
-    refs = getattr(server, "_watch_refs", None)
-    observer = getattr(server, "observer", None)
-    if Observer is PollingObserver or not isinstance(observer, PollingObserver):
-        return
-    if not isinstance(watched, dict) or not isinstance(refs, dict) or observer.is_alive():
-        return
-    paths = dict(watched)
-    watched.clear()
-    refs.clear()
-    server.observer = ChangeObserver()
-    for path, count in paths.items():
-        for _ in range(count):
-            server.watch(path)
+    excerpt.md.convert = convert_head

@@ -1,11 +1,14 @@
-"""Finished pages kept between `bulletin serve` rebuilds, keyed by everything their template reads.
+"""Finished pages reused from the last build, keyed by everything their template reads.
 
-MkDocs renders every page's theme template again on each rebuild, although saving one
+MkDocs renders every page's theme template again on each build, although saving one
 post changes only that post, the list pages it is on and the feeds. Rendering the
 templates of 1,600 pages is most of a rebuild. This cache fingerprints each page's
 template context (the page, the excerpts and pagination of a list page, the navigation,
 the configuration and the theme's own templates) just before MkDocs renders it; when the
-fingerprint matches the previous build's, the template answers with that build's output.
+fingerprint matches the previous build's, the template answers with that build's output:
+kept in memory between `bulletin serve` rebuilds (``MemoryPages``), and read back from the
+published site after a `bulletin build` (``BuiltPages``, whose index lives in the cache
+folder and names each page's file and the sha256 of its bytes).
 
 The fingerprint is conservative: Pages met inside other objects count by their address,
 title and front matter (the navigation and file map, in the build's digest, cover the
@@ -15,11 +18,13 @@ rest), and any value it cannot describe stably makes the page render normally.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import marshal
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import jinja2
 import jinja2.bccache
@@ -30,9 +35,9 @@ from mkdocs.structure.files import File
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 
-from bulletin.cache import context_digest
-from bulletin.digests import Undescribable, stable_repr
-from bulletin.speedups import Memo
+from bulletin.digests import Memo, Undescribable, stable_repr
+from bulletin.patches.render_cache import context_digest
+from bulletin.writing import write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -73,15 +78,109 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
+class Pages(Protocol):
+    """Where finished pages are kept between builds."""
+
+    def get(self, key: str) -> str | None: ...
+    def put(self, key: str, output: str, dest_uri: str) -> None: ...
+    def next_build(self) -> None: ...
+
+
+class MemoryPages:
+    """Finished pages in memory, from one `mkdocs serve` rebuild to the next."""
+
+    def __init__(self) -> None:
+        self.memo = Memo()
+
+    def get(self, key: str) -> str | None:
+        return self.memo.get(key)
+
+    def put(self, key: str, output: str, dest_uri: str) -> None:
+        self.memo.put(key, output)
+
+    def next_build(self) -> None:
+        self.memo.next_build()
+
+
+INDEX_FORMAT = 1
+
+
+class BuiltPages:
+    """The finished pages of the last published build, read back from its site folder.
+
+    The index maps a page's context key to its file in the site and the sha256 of the
+    file's bytes. A hit reads the file and checks the digest, so a page changed or removed
+    since (by hand, or by a build that was not published) is a miss, never a wrong page.
+    Only pages whose file holds exactly the template's output are indexed.
+    """
+
+    def __init__(self, index: Path, site_dir: Path) -> None:
+        self.index = index
+        self.site_dir = site_dir
+        self.entries = _read_index(index)
+        self.used: dict[str, list[str]] = {}
+
+    def get(self, key: str) -> str | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        dest_uri, sha = entry
+        path = (self.site_dir / dest_uri).resolve()
+        if not path.is_relative_to(self.site_dir.resolve()):
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != sha:
+            return None
+        self.used[key] = entry
+        return data.decode("utf-8")
+
+    def put(self, key: str, output: str, dest_uri: str) -> None:
+        try:  # MkDocs writes pages with xmlcharrefreplace: the file is the output only if
+            data = output.encode("utf-8")  # it has no character that needs replacing
+        except UnicodeEncodeError:
+            return
+        self.used[key] = [dest_uri, hashlib.sha256(data).hexdigest()]
+
+    def next_build(self) -> None:
+        self.entries, self.used = self.used, {}
+
+    def save(self) -> None:
+        """Write the index of the pages just published (call once they are)."""
+        data = {"format": INDEX_FORMAT, "pages": dict(sorted(self.entries.items()))}
+        text = json.dumps(data, separators=(",", ":"))
+        write_file(self.index.parent, self.index.name, text.encode("utf-8"))
+
+
+def _read_index(path: Path) -> dict[str, list[str]]:
+    """The index's entries, or none when it is missing, unreadable or of another shape."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    pages = data.get("pages") if isinstance(data, dict) else None
+    if data.get("format") != INDEX_FORMAT or not isinstance(pages, dict):
+        return {}
+    return {
+        key: entry
+        for key, entry in pages.items()
+        if isinstance(entry, list)
+        and len(entry) == 2
+        and all(isinstance(part, str) for part in entry)
+    }
+
+
 class PageCache:
     """Template outputs by context fingerprint; keeps only what the last build used."""
 
-    def __init__(self) -> None:
-        self.outputs = Memo()
+    def __init__(self, pages: Pages | None = None) -> None:
+        self.outputs: Pages = pages if pages is not None else MemoryPages()
         self.build_digest: bytes | None = None
         self.describer = Describer()
         self.bytecode = MemoryBytecodeCache()  # MkDocs makes a new environment every build
-        self.pending: dict[str, str] = {}  # page URL -> key, for pages being rendered
+        self.pending: dict[str, tuple[str, str]] = {}  # page URL -> key, dest_uri
         self.hits = 0
         self.misses = 0
 
@@ -95,10 +194,13 @@ class PageCache:
         """Forget outputs this build did not use: the cache is one site's worth at most."""
         self.outputs.next_build()
 
-    def lookup(self, context: dict[str, Any], name: str, config: MkDocsConfig, files: Any) -> None:
+    def lookup(
+        self, context: dict[str, Any], name: str, dest_uri: str, config: MkDocsConfig, files: Any
+    ) -> None:
         """Put the cached output in ``context`` on a hit; remember the key on a miss.
 
-        ``name`` is the page's address, or the name of a theme template such as 404.html.
+        ``name`` is the page's address, or the name of a theme template such as 404.html;
+        ``dest_uri`` the file it becomes in the site.
         """
         if self.build_digest is None:
             try:
@@ -117,15 +219,15 @@ class PageCache:
         output = self.outputs.get(key)
         if output is None:
             self.misses += 1
-            self.pending[name] = key
+            self.pending[name] = (key, dest_uri)
             return
         self.hits += 1
         context[OUTPUT] = output
 
     def store(self, output: str, name: str) -> None:
-        key = self.pending.pop(name, None)
-        if key is not None:
-            self.outputs.put(key, output)
+        pending = self.pending.pop(name, None)
+        if pending is not None:
+            self.outputs.put(pending[0], output, pending[1])
 
 
 class Describer:
@@ -156,7 +258,9 @@ class Describer:
         if context is None:
             raise Uncacheable("the Markdown configuration has no exact description")
         hasher = hashlib.blake2b(context.encode(), digest_size=20)
-        settings = {key: value for key, value in config.items() if key != "plugins"}
+        # Not site_dir: a build writes into a staging folder of a new name each time, and
+        # no template prints where the site is written.
+        settings = {k: v for k, v in config.items() if k not in ("plugins", "site_dir")}
         hasher.update(stable_repr(settings).encode("utf-8", "surrogatepass"))
         for name, plugin in config.plugins.items():
             hasher.update(f"\0plugin {name} {stable_repr(dict(plugin.config))}".encode())
