@@ -60,6 +60,7 @@ from bulletin.patches import PatchChanged, Patches
 from bulletin.patches import blog as blog_patches
 from bulletin.patches import search as search_patches
 from bulletin.patches import serve as serve_patches
+from bulletin.patches import theme as theme_patches
 from bulletin.patches.page_cache import BuiltPages, CachedTemplate, PageCache
 from bulletin.patches.render_cache import RenderCache, context_digest
 from bulletin.sanitise import clean_excerpt, clean_page, escape_meta, restrict_markdown
@@ -510,7 +511,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         )
         write_files(Path(config.site_dir), written)
         site_dir = Path(config.site_dir)
-        subscribing.write_site_extras(site_dir, self.config.feeds.logo)
+        if self.patches.allows("material-sitemap-fetch"):
+            theme_patches.patch_alternate_fetch(site_dir)
+        subscribing.write_favicon(site_dir, self.config.feeds.logo)
         self.timings["feeds"] = time.perf_counter() - started
         log.info("Wrote %d feed files in %.2f s", len(written), self.timings["feeds"])
         started = time.perf_counter()

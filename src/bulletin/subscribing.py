@@ -35,12 +35,11 @@ __all__ = [
     "check_signup",
     "check_signup_settings",
     "check_unsubscribe_page",
-    "patch_alternate_fetch",
     "render_favicon",
     "signup_form",
     "stop_on",
     "template_globals",
-    "write_site_extras",
+    "write_favicon",
 ]
 
 
@@ -308,13 +307,8 @@ def check_leaving(config_file: Path, site_url: str, options: Any, files: Any) ->
     stop_on(check_unsubscribe_page(config_file, site_url, url, page_urls))
 
 
-def write_site_extras(site_dir: Path, logo: str) -> None:
-    """Leave no request of a page or feed unanswered: Material's sitemap fetch, the favicon."""
-    if not patch_alternate_fetch(site_dir):
-        log.warning(
-            "bulletin: Material's script differs from the version bulletin knows, so every page "
-            "with a feed link asks for a feeds/sitemap.xml that does not exist; update bulletin"
-        )
+def write_favicon(site_dir: Path, logo: str) -> None:
+    """Browsers ask for /favicon.ico when they show a feed's XML: make one of the logo."""
     favicon = site_dir / "favicon.ico"
     source = site_dir / logo
     if favicon.exists() or source.suffix.lower() != ".png" or not source.is_file():
@@ -333,29 +327,6 @@ def _settings_tree(config_file: Path) -> Any:
         return yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
-
-
-# Material fetches sitemap.xml beside every <link rel="alternate"> of a page, meant for its
-# language alternates: beside a feed's link that is feeds/sitemap.xml, which no site has.
-# Language alternates carry hreflang; feeds do not. If Material changes this code the patch
-# does nothing and patch_alternate_fetch says so (the canary: tests/test_subscribe.py).
-ALTERNATE_FETCH = 'M("link[rel=alternate]")'
-ALTERNATE_FETCH_FIXED = 'M("link[rel=alternate][hreflang]")'
-
-
-def patch_alternate_fetch(site_dir: Path) -> bool:
-    """Make Material's bundle fetch sitemaps only for language alternates; False if not found."""
-    bundles = sorted((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
-    patched = False
-    for bundle in bundles:
-        code = bundle.read_text(encoding="utf-8")
-        if ALTERNATE_FETCH_FIXED in code:
-            patched = True  # `mkdocs serve` kept the patched copy
-        elif code.count(ALTERNATE_FETCH) == 1:
-            fixed = code.replace(ALTERNATE_FETCH, ALTERNATE_FETCH_FIXED).encode("utf-8")
-            write_file(site_dir, bundle.relative_to(site_dir).as_posix(), fixed)
-            patched = True
-    return patched
 
 
 def render_favicon(png: bytes) -> bytes:

@@ -14,7 +14,7 @@ Three kinds:
 - ``safety``: the site's HTML is clean only with it. When its guard fails the build stops,
   because a page with script must never be published.
 
-The code of each patch lives in this package: ``blog``, ``search``, ``serve``,
+The code of each patch lives in this package: ``blog``, ``search``, ``serve``, ``theme``,
 ``render_cache`` and ``page_cache``. tests/test_patches.py is the canary: it fails when an
 installed guard's source no longer matches, so a maintainer re-reads the patch against
 the new code and updates its fingerprint.
@@ -28,6 +28,7 @@ import importlib
 import inspect
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
@@ -137,6 +138,15 @@ PATCHES: tuple[Patch, ...] = (
         serve_only=True,
     ),
     Patch(
+        "material-sitemap-fetch",
+        "the published copy of Material's script fetches sitemap.xml beside language "
+        "alternates only (hreflang), not beside feed links",
+        ("file:material:templates/assets/javascripts/bundle.*.min.js",),
+        "401afe3b56d3365b",
+        kind="gap",
+        if_off="every page with a feed link asks for a feeds/sitemap.xml that does not exist",
+    ),
+    Patch(
         "authors-avatars",
         "BlogPlugin._resolve_authors gives authors without an avatar bulletin's initials picture",
         (f"{_BLOG}._resolve_authors",),
@@ -169,6 +179,10 @@ def fingerprint(guards: tuple[str, ...]) -> str:
     """
     hasher = hashlib.sha256()
     for guard in guards:
+        if guard.startswith("file:"):  # "file:package:glob", a file the package ships
+            hasher.update(_shipped_file(guard))
+            hasher.update(b"\0")
+            continue
         module_name, _, qualified = guard.partition(":")
         try:
             found: object = importlib.import_module(module_name)
@@ -180,6 +194,17 @@ def fingerprint(guards: tuple[str, ...]) -> str:
         hasher.update(source.encode("utf-8"))
         hasher.update(b"\0")
     return hasher.hexdigest()[:16]
+
+
+def _shipped_file(guard: str) -> bytes:
+    """The bytes of the one file matching a "file:package:glob" guard, or its name if not one."""
+    _, package, pattern = guard.split(":", 2)
+    try:
+        root = Path(importlib.import_module(package).__file__ or "").parent
+    except ImportError:
+        return f"missing {guard}".encode()
+    found = sorted(root.glob(pattern))
+    return found[0].read_bytes() if len(found) == 1 else f"missing {guard}".encode()
 
 
 class Patches:
