@@ -9,10 +9,10 @@ from pathlib import Path
 import markdown
 import yaml
 
-from bulletin.fee_markup import FeeTableExtension
 from bulletin.fees import load_fees
+from bulletin.fees.markup import FeeTableExtension
 from bulletin.model import LONDON, Author, Post
-from bulletin.newsletter import Email, EmailSettings, render_email
+from bulletin.outputs.email.newsletter import Email, EmailSettings, render_email
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "newsletters" / "tasp-newsletter-october-2019.md"

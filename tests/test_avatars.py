@@ -11,7 +11,7 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
 
-from bulletin import patches
+from bulletin.authoring.scaffold import add_author
 from bulletin.avatars import (
     BLACK,
     MIN_CONTRAST,
@@ -23,10 +23,10 @@ from bulletin.avatars import (
     text_colour,
 )
 from bulletin.cli import main
-from bulletin.config import blog_plugin, sources_from_config
 from bulletin.errors import ContentError
-from bulletin.patches.blog import fill_in_avatars
-from bulletin.scaffold import add_author
+from bulletin.site import patches
+from bulletin.site.config import blog_plugin, sources_from_config
+from bulletin.site.patches.blog import fill_in_avatars
 from bulletin.sources import load_site
 from conftest import replace_in, run_bulletin
 

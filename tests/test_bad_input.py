@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.patches.render_cache import RenderCache
+from bulletin.site.patches.render_cache import RenderCache
 from conftest import BUILD_ENV, replace_in, run_bulletin, snapshot
 
 POST = Path("content/posts/summer-learning-from-reviews.md")

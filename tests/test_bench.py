@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 from mkdocs.config import load_config
 
-from bulletin.config import sources_from_config
+from bulletin.site.config import sources_from_config
 from bulletin.sources import load_site
 
 ROOT = Path(__file__).resolve().parent.parent

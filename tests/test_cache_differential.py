@@ -218,7 +218,7 @@ def test_a_change_to_bulletins_own_code_reaches_a_warm_build(tmp_path: Path) -> 
     site = copy_site(tmp_path / "site")
     assert build(site, package).status == 0
     replace_in(
-        package / "bulletin" / "fee_markup.py",
+        package / "bulletin" / "fees" / "markup.py",
         "Membership fees for {html.escape(schedule.year)}",
         "Member fees for {html.escape(schedule.year)}",
     )
@@ -235,7 +235,7 @@ def test_package_digest_covers_every_file_of_the_package(
     monkeypatch.setattr(digests, "PACKAGE", package)
     before = digests.package_digest.__wrapped__()
     assert digests.package_digest.__wrapped__() == before
-    for name in ("fee_markup.py", "templates/preview.html.j2"):
+    for name in ("fees/markup.py", "templates/preview.html.j2"):
         path = package / name
         original = path.read_bytes()
         path.write_bytes(original + b"\n")

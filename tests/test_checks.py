@@ -10,7 +10,7 @@ import markdown
 import pytest
 from lxml import html as lxml_html
 
-from bulletin.checks import (
+from bulletin.authoring.checks import (
     RULES,
     Document,
     Finding,
@@ -19,7 +19,7 @@ from bulletin.checks import (
     scan_document,
 )
 from bulletin.model import LONDON
-from bulletin.personal_data import find_personal_data
+from bulletin.outputs.email.personal_data import find_personal_data
 from bulletin.sources import load_site
 from test_sources import sources_for
 

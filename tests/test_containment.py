@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin import publish
+from bulletin.outputs import publish
 from bulletin.writing import UnsafePath, write_file
 from conftest import copy_site, replace_in, run_bulletin, run_mkdocs, snapshot
 
@@ -264,5 +264,5 @@ def test_write_file_is_the_only_writer_of_files() -> None:
     ]
     # The build lock is opened only to be locked; nothing is ever written into it.
     assert found == [
-        'publish.py: lock = (parent / LOCK_NAME).open("a+", encoding="utf-8")',
+        'outputs/publish.py: lock = (parent / LOCK_NAME).open("a+", encoding="utf-8")',
     ]

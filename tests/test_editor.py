@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bulletin.local_backend import BackendError, LocalBackend, local_backend_app
+from bulletin.site.local_backend import BackendError, LocalBackend, local_backend_app
 from conftest import BUILD_ENV, ROOT, replace_in, run_bulletin, snapshot
 
 SCRIPT = ROOT / "editor" / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"

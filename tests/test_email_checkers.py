@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.newsletter import compile_mjml
+from bulletin.outputs.email.newsletter import compile_mjml
 from emailkit import render_sample
 
 NODE_DIR = Path(__file__).resolve().parent / "node"

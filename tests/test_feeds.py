@@ -20,7 +20,8 @@ import feedparser
 import pytest
 
 from bulletin.errors import ContentError
-from bulletin.feeds import (
+from bulletin.model import LONDON, Author, Post, Site
+from bulletin.outputs.feeds import (
     FeedLink,
     FeedSettings,
     absolutize_and_clean,
@@ -28,7 +29,6 @@ from bulletin.feeds import (
     feed_links,
     render_feeds,
 )
-from bulletin.model import LONDON, Author, Post, Site
 
 SITE_URL = "https://news.tasp.example.org/"
 NOW = datetime(2024, 12, 10, 9, 30, tzinfo=LONDON)

@@ -16,13 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulletin.errors import ContentError
-from bulletin.fee_markup import (
-    FeeTableExtension,
-    check_fee_markers,
-    find_fee_markers,
-    render_fee_calculator_html,
-    render_fee_table_html,
-)
 from bulletin.fees import (
     FeeSchedule,
     Tier,
@@ -36,6 +29,13 @@ from bulletin.fees import (
     quote,
     render_fee_data,
     schedule_for_year,
+)
+from bulletin.fees.markup import (
+    FeeTableExtension,
+    check_fee_markers,
+    find_fee_markers,
+    render_fee_calculator_html,
+    render_fee_table_html,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

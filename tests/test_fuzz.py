@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bulletin.checks import Document, check_site, scan_document
+from bulletin.authoring.checks import Document, check_site, scan_document
 from bulletin.errors import ContentError
-from bulletin.fee_markup import find_fee_markers
+from bulletin.fees.markup import find_fee_markers
 from bulletin.glossary import expand_first_use
-from bulletin.personal_data import find_personal_data
+from bulletin.outputs.email.personal_data import find_personal_data
 from bulletin.sources import find_raw_html, load_site
 from conftest import copy_site
 from test_sources import sources_for

@@ -17,7 +17,7 @@ from bulletin.glossary import (
     load_glossary,
     parse_glossary,
 )
-from bulletin.newsletter import Email, render_email
+from bulletin.outputs.email.newsletter import Email, render_email
 from conftest import ROOT, BuiltSite, run_bulletin
 from emailkit import AUTHORS, SAMPLE, WEB_URL, make_post, page_html, render_sample, settings
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bulletin.errors import ContentError
-from bulletin.newsletter import SERVICES, EmailSettings, preheader
+from bulletin.outputs.email.newsletter import SERVICES, EmailSettings, preheader
 from emailkit import GOLDEN, SAMPLE, WEB_URL, render_sample, render_text_source, update_golden
 
 URL_ATTRS = {("a", "href"), ("img", "src"), ("link", "href"), ("area", "href")}

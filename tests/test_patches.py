@@ -1,7 +1,7 @@
 """Every patch of third-party code: its canary, its switch, and the bytes it must not change.
 
 The canaries fail when an installed MkDocs, Material or watchdog no longer has the code a
-patch was written for: re-read the patch (bulletin/patches/) against the new code, bring
+patch was written for: re-read the patch (bulletin/site/patches/) against the new code, bring
 it up to date or drop it, then record the new fingerprint printed by the failure.
 """
 
@@ -15,13 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from bulletin import patches
-from bulletin.patches import PATCHES, PatchChanged, Patches, fingerprint
+from bulletin.site import patches
+from bulletin.site.patches import PATCHES, PatchChanged, Patches, fingerprint
 from conftest import copy_site, replace_in, run_bulletin, snapshot
 from test_bench import load_bench
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "bulletin"
-CORE = ("errors", "model", "sources", "fees", "glossary", "feeds", "newsletter")
+# The core: reading and validating, the fees, the feeds and the emails.
+CORE = (
+    "errors",
+    "model",
+    "sources",
+    "fees",
+    "glossary",
+    "outputs.feeds",
+    "outputs.email.newsletter",
+)
 
 
 @pytest.mark.parametrize("patch", PATCHES, ids=[patch.name for patch in PATCHES])
@@ -37,13 +46,13 @@ def test_canary_the_patched_code_is_the_code_the_patch_was_written_for(
 
 def test_every_patch_in_the_list_is_applied_through_its_guard_and_no_other() -> None:
     """The list is the whole story: each entry is asked for by name, each name is listed."""
-    plugin = (SRC / "plugin.py").read_text(encoding="utf-8")
+    plugin = (SRC / "site" / "plugin.py").read_text(encoding="utf-8")
     asked = set(re.findall(r'allows\("([a-z-]+)"\)', plugin))
     assert asked == {patch.name for patch in PATCHES}
 
 
 def test_no_module_outside_the_patch_package_imports_third_party_internals() -> None:
-    """Material's and MkDocs' internals are patched from bulletin/patches/ only."""
+    """Material's and MkDocs' internals are patched from bulletin/site/patches/ only."""
     internals = re.compile(r"material\.plugins\.\w+\.(?:structure|plugin|readtime)|livereload")
     for path in SRC.rglob("*.py"):
         if "patches" in path.relative_to(SRC).parts:
@@ -143,7 +152,7 @@ def test_the_core_imports_neither_mkdocs_nor_the_patches() -> None:
         "import sys\n"
         + "".join(f"import bulletin.{name}\n" for name in CORE)
         + "print(sorted(n for n in sys.modules if n.split('.')[0] in ('mkdocs', 'material')"
-        " or n.startswith('bulletin.patches') or n == 'bulletin.plugin'))\n"
+        " or n.startswith('bulletin.site')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True

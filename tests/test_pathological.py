@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulletin import linescan
-from bulletin.checks import _unique, check_site
+from bulletin.authoring.checks import _unique, check_site
 from bulletin.errors import ContentError
 from bulletin.glossary import expand_first_use
 from bulletin.model import MAX_POST_BYTES
-from bulletin.personal_data import CASE_REFERENCE, find_personal_data
+from bulletin.outputs.email.personal_data import CASE_REFERENCE, find_personal_data
 from bulletin.sources import load_site
 from conftest import copy_site
 from test_sources import problems_of, sources_for
@@ -138,7 +138,7 @@ def test_the_limit_is_a_setting_for_posts_newsletters_and_pages(scratch_site: Pa
 def test_mkdocs_yml_sets_the_limit(scratch_site: Path) -> None:
     from mkdocs.config import load_config
 
-    from bulletin.config import sources_from_config
+    from bulletin.site.config import sources_from_config
 
     config = load_config(config_file=str(scratch_site / "mkdocs.yml"))
     assert sources_from_config(config, config.plugins["bulletin"].config).max_post_bytes == (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, PngImagePlugin
 
-from bulletin.newsletter import CONTENT_WIDTH
-from bulletin.pictures import MAX_WIDTH, render_picture
+from bulletin.outputs.email.newsletter import CONTENT_WIDTH
+from bulletin.outputs.pictures import MAX_WIDTH, render_picture
 from conftest import replace_in, run_bulletin
 
 ISSUE = "newsletters/tasp-newsletter-october-2019.md"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 
-from bulletin.config import BulletinConfig, sources_from_config
 from bulletin.project import BLOG_DEFAULTS, DEFAULTS, MKDOCS_DOCS_DIR, read_project
+from bulletin.site.config import BulletinConfig, sources_from_config
 from conftest import ROOT, copy_site, replace_in
 from test_bench import load_bench
 

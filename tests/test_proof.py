@@ -10,7 +10,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from bulletin.proof import ProofError, send_proof
+from bulletin.outputs.email.proof import ProofError, send_proof
 from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin
 from emailkit import render_sample
 

@@ -97,7 +97,7 @@ def is_refused(site: Path, relative: str, text: str) -> str | None:
     """The report if validation refuses this one file (it must name the file), else None."""
     from mkdocs.config import load_config
 
-    from bulletin.config import sources_from_config
+    from bulletin.site.config import sources_from_config
 
     path = site / relative
     path.write_text(text, "utf-8")

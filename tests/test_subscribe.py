@@ -20,9 +20,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import yaml
 
-from bulletin.newsletter import SERVICES
-from bulletin.patches.theme import ALTERNATE_FETCH
-from bulletin.subscribing import FORM_SERVICES
+from bulletin.outputs.email.newsletter import SERVICES
+from bulletin.site.patches.theme import ALTERNATE_FETCH
+from bulletin.site.subscribing import FORM_SERVICES
 from conftest import ROOT, BuiltSite, copy_site, replace_in, run_bulletin
 from emailkit import render_sample
 from test_accessibility import AXE, BLOCKING, axe_violations, built_pages, page_file, parse_page

@@ -26,11 +26,11 @@ from docx.shared import Inches
 from docx.text.paragraph import Paragraph
 from PIL import Image
 
+from bulletin.authoring.html_markdown import parse_html, render_markdown
+from bulletin.authoring.scaffold import Draft
+from bulletin.authoring.word_import import ImportRefused, WordDocument, parse_word
+from bulletin.authoring.word_markdown import match_author, render_file, render_import, take_title
 from bulletin.fees import load_fees
-from bulletin.html_markdown import parse_html, render_markdown
-from bulletin.scaffold import Draft
-from bulletin.word_import import ImportRefused, WordDocument, parse_word
-from bulletin.word_markdown import match_author, render_file, render_import, take_title
 from conftest import ROOT, run_bulletin, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "word"

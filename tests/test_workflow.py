@@ -17,8 +17,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from bulletin.authoring.scaffold import slugify
 from bulletin.model import LONDON
-from bulletin.scaffold import slugify
 from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin
 
 

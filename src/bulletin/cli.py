@@ -293,7 +293,7 @@ def project_settings(config_file: Path) -> tuple[SiteSources, Mapping[str, Any]]
     project = read_project(config_file)
     if project is not None:
         return project.sources, project.bulletin
-    from bulletin.config import sources_from_config
+    from bulletin.site.config import sources_from_config
 
     config = load_config(config_file=str(config_file))
     options = config.plugins["bulletin"].config
@@ -318,7 +318,7 @@ def run_build(config_file: Path, *, as_of: date | None = None) -> int:
 
 def show_as_published(error: OSError, output: Path) -> None:
     """Name the file of a failed write in the staging folder by its place in ``output``."""
-    from bulletin.publish import STAGING_PREFIX
+    from bulletin.outputs.publish import STAGING_PREFIX
 
     if not isinstance(error.filename, str):
         return
@@ -334,8 +334,13 @@ def run_check(config_file: Path, strict: bool, only: str | None = None) -> int:
 
     ``only``: report on that file alone (a path as the report shows it), as after an import.
     """
-    from bulletin.checks import Finding, check_site, format_report
-    from bulletin.config import check_places, check_settings, publication_time, sources_from_config
+    from bulletin.authoring.checks import Finding, check_site, format_report
+    from bulletin.site.config import (
+        check_places,
+        check_settings,
+        publication_time,
+        sources_from_config,
+    )
     from bulletin.sources import load_site_with_problems
 
     config = load_config(config_file=str(config_file))
@@ -403,7 +408,7 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
     import difflib
     from datetime import date
 
-    from bulletin.scaffold import Draft, next_issue, render_draft, slugify, write_new
+    from bulletin.authoring.scaffold import Draft, next_issue, render_draft, slugify, write_new
     from bulletin.sources import load_authors
 
     wrong = [f"--{name}" for name in ("name", "role", "avatar") if getattr(args, name)]
@@ -501,9 +506,9 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
 
 def run_new_author(config_file: Path, args: argparse.Namespace) -> int:
     """Add an author to the authors file, leaving what is there as it is."""
+    from bulletin.authoring.scaffold import add_author
     from bulletin.avatars import generated_path
     from bulletin.errors import Problem
-    from bulletin.scaffold import add_author
     from bulletin.sources import (
         AUTHOR_KEY,
         MARKUP,
@@ -588,13 +593,23 @@ def run_import(config_file: Path, args: argparse.Namespace) -> int:
     """Make a draft post or newsletter issue from a Word document, then check that file."""
     import posixpath
 
-    from bulletin.config import sources_from_config
+    from bulletin.authoring.scaffold import Draft, next_issue, slugify
+    from bulletin.authoring.word_import import (
+        ImportRefused,
+        load_word,
+        picture_folder,
+        write_import,
+    )
+    from bulletin.authoring.word_markdown import (
+        match_author,
+        render_file,
+        render_import,
+        take_title,
+    )
     from bulletin.errors import ContentError
     from bulletin.fees import load_fees
-    from bulletin.scaffold import Draft, next_issue, slugify
+    from bulletin.site.config import sources_from_config
     from bulletin.sources import display_path, load_authors
-    from bulletin.word_import import ImportRefused, load_word, picture_folder, write_import
-    from bulletin.word_markdown import match_author, render_file, render_import, take_title
 
     def refuse(message: str, status: int = 1) -> int:
         print(f"bulletin import: {message}; nothing was written", file=sys.stderr)
@@ -782,7 +797,7 @@ def issue_state(site: Site, post: Post) -> str:
 
 def run_send(config_file: Path, slug: str, to: str) -> int:
     """Render the issue from the sources as they are now and send it as a proof."""
-    from bulletin.proof import ProofError, parse_recipients, send_proof, smtp_settings
+    from bulletin.outputs.email.proof import ProofError, parse_recipients, send_proof, smtp_settings
 
     try:  # a mistyped address or a missing setting is refused before the build
         parse_recipients(to)

@@ -1,4 +1,6 @@
-"""Read, parse and validate every source file: the only module that reads content.
+"""Read, parse and validate every source of a build: posts, newsletters, pages, authors.
+
+``load_site`` reads them here and calls ``fees`` and ``glossary`` for their own files.
 
 All problems of a run are collected and raised together as one ``ContentError``;
 nothing is written until this module has accepted the whole site.
@@ -26,8 +28,8 @@ from bulletin.avatars import generated_path
 from bulletin.blocks import check_blocks
 from bulletin.digests import Memo, Undescribable, digest, stable_repr
 from bulletin.errors import ContentError, Problem
-from bulletin.fee_markup import check_fee_markers
 from bulletin.fees import FeeSchedule, load_fees
+from bulletin.fees.markup import check_fee_markers
 from bulletin.fences import lines_outside_fences
 from bulletin.glossary import load_glossary
 from bulletin.linescan import replace_code_spans, tag_spans

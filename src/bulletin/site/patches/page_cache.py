@@ -36,7 +36,7 @@ from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 
 from bulletin.digests import Memo, Undescribable, stable_repr
-from bulletin.patches.render_cache import context_digest
+from bulletin.site.patches.render_cache import context_digest
 from bulletin.writing import write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")

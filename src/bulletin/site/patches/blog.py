@@ -1,5 +1,5 @@
 """Material's blog plugin, faster and more forgiving: the patches ``blog-*`` and
-``authors-avatars`` in ``bulletin.patches.PATCHES``.
+``authors-avatars`` in ``bulletin.site.patches.PATCHES``.
 
 Each speed-up replaces one measured hot spot with an equivalent that gives the same output:
 
@@ -247,7 +247,7 @@ def fill_in_avatars(blog: Any, avatars: dict[str, str]) -> None:
     the same steps plus one: an author key in ``avatars`` (bulletin's generated pictures)
     gets that avatar before Material validates the file. Everything else (slug, url,
     Material's own errors and warnings) is as Material does it. Apply it only while
-    Material's method is the one fingerprinted (``bulletin.patches``).
+    Material's method is the one fingerprinted (``bulletin.site.patches``).
     """
     blog.__dict__.pop("_resolve_authors", None)  # this build's avatars, not the last's
     if not avatars:

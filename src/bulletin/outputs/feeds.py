@@ -31,8 +31,8 @@ from pymdownx.slugs import slugify
 
 from bulletin.digests import Memo, digest
 from bulletin.errors import ContentError, Problem
-from bulletin.feedhtml import absolutize_and_clean, find_relative_urls
 from bulletin.model import LONDON, Post, Site
+from bulletin.outputs.feed_html import absolutize_and_clean, find_relative_urls
 
 __all__ = [
     "FeedLink",

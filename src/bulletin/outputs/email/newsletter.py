@@ -26,8 +26,8 @@ from bulletin.blocks import strip_channel
 from bulletin.errors import ContentError, Problem
 from bulletin.glossary import expand_first_use
 from bulletin.model import Author, Post
-from bulletin.plaintext import render_section, wrap
-from bulletin.sections import Block, Element, Node, Section, split_sections, text_of
+from bulletin.outputs.email.plaintext import render_section, wrap
+from bulletin.outputs.email.sections import Block, Element, Node, Section, split_sections, text_of
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PREHEADER_MIN, PREHEADER_MAX = 40, 130

@@ -19,16 +19,16 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import html as lxml_html
 
-from bulletin.fees import FeeSchedule
-from bulletin.html_markdown import (
+from bulletin.authoring.html_markdown import (
     BLOCK_TITLE,
     render_inline,
     render_markdown,
     table_rows,
 )
+from bulletin.authoring.scaffold import Draft
+from bulletin.authoring.word_import import ImportRefused, WordDocument
+from bulletin.fees import FeeSchedule
 from bulletin.model import Author
-from bulletin.scaffold import Draft
-from bulletin.word_import import ImportRefused, WordDocument
 
 BLOCK_HEADINGS = (
     ("spotlight", re.compile(r"^spotlight\b\W*\w", re.IGNORECASE)),

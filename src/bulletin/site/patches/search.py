@@ -1,5 +1,5 @@
 """Material's search plugin, faster on the same pages: the patches ``search-*`` in
-``bulletin.patches.PATCHES``.
+``bulletin.site.patches.PATCHES``.
 
 - Under `mkdocs serve` the index entries of a page are remembered by a digest of what
   they are made from, so an unchanged page is not parsed again at each rebuild.

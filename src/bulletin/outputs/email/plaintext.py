@@ -6,7 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from bulletin.sections import Block, Element, Node, Section, text_of
+from bulletin.outputs.email.sections import Block, Element, Node, Section, text_of
 
 WIDTH = 72
 MAX_LINE = 79  # the limit is "under 80"; only a bare URL may run longer

@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
-from bulletin import feeds, yamlsafe
+from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 from bulletin.model import Site
-from bulletin.newsletter import SERVICES
+from bulletin.outputs import feeds
+from bulletin.outputs.email.newsletter import SERVICES
 from bulletin.writing import write_file
 
 __all__ = [

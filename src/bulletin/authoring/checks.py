@@ -22,8 +22,8 @@ from urllib.parse import unquote
 from babel.dates import format_date
 from markdown.extensions.toc import IDCOUNT_RE, slugify
 
-from bulletin.fee_markup import find_fee_markers
 from bulletin.fees import current_schedule
+from bulletin.fees.markup import find_fee_markers
 from bulletin.linescan import (
     atx_heading,
     html_ids,
@@ -37,7 +37,7 @@ from bulletin.linescan import (
     splice,
 )
 from bulletin.model import LONDON, Post, Site, SiteSources
-from bulletin.personal_data import find_personal_data
+from bulletin.outputs.email.personal_data import find_personal_data
 from bulletin.summary import excerpt_cut, plain_text
 
 ERROR = "error"

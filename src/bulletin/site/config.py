@@ -18,14 +18,16 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
-from bulletin import avatars, feeds, newsletter, publish, yamlsafe
+from bulletin import avatars, yamlsafe
 from bulletin.blocks import configured_blocks
 from bulletin.errors import ContentError, Problem
 from bulletin.model import LONDON, SiteSources
-from bulletin.newsletter import SERVICES
+from bulletin.outputs import feeds, publish
+from bulletin.outputs.email import newsletter
+from bulletin.outputs.email.newsletter import SERVICES
 from bulletin.project import DEFAULTS, make_sources
+from bulletin.site.subscribing import FORM_SERVICES
 from bulletin.sources import is_one_line
-from bulletin.subscribing import FORM_SERVICES
 
 
 class OrganisationConfig(base.Config):
@@ -114,7 +116,7 @@ class BulletinConfig(base.Config):
     fees_file = c.Type(str, default=DEFAULTS["fees_file"])  # inside docs_dir
     # Rendered pages kept between builds; "" for none.
     cache_dir = c.Type(str, default=DEFAULTS["cache_dir"])
-    # false: none of the speed-ups of bulletin.patches (the same bytes, more time)
+    # false: none of the speed-ups of bulletin.site.patches (the same bytes, more time)
     speedups = c.Type(bool, default=DEFAULTS["speedups"])
     # Raw HTML in Markdown on the website (never in email).
     raw_html = c.Type(bool, default=DEFAULTS["raw_html"])
@@ -379,7 +381,7 @@ def editor_files(
     command: str | None,
 ) -> dict[str, bytes | Path]:
     """The files of the browser editor at /admin/, from mkdocs.yml and the content."""
-    from bulletin import editor, local_backend
+    from bulletin.site import editor, local_backend
 
     settings = options.editor
     theme_css = [

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bulletin.editor import ADMIN
 from bulletin.model import SiteSources
+from bulletin.site.editor import ADMIN
 from bulletin.writing import UnsafePath, write_file
 
 API_PATH = "/api/v1"  # where decap-server answers, and so where Decap looks for it

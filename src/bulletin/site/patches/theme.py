@@ -1,5 +1,5 @@
 """Material's script, asking only for files that exist: the patch ``material-sitemap-fetch``
-in ``bulletin.patches.PATCHES``.
+in ``bulletin.site.patches.PATCHES``.
 
 Material's script fetches sitemap.xml beside every ``<link rel="alternate">`` of a page,
 meant for its language alternates: beside a feed's link that is feeds/sitemap.xml, which

@@ -1,4 +1,4 @@
-"""`mkdocs serve` rebuilds, quicker: the patches ``serve-*`` in ``bulletin.patches.PATCHES``.
+"""`mkdocs serve` rebuilds, quicker: the patches ``serve-*`` in ``bulletin.site.patches.PATCHES``.
 
 Python's full garbage collections wait until a rebuild has finished, and MkDocs' file
 watcher hears of saved files from the kernel instead of polling every folder.

@@ -1,7 +1,10 @@
 """The MkDocs plugin: bulletin's stages hooked into ``mkdocs build`` and ``mkdocs serve``.
 
-The only module that imports mkdocs. It validates every source before anything is
-written, adds the newsletters to Material's blog and publishes the build atomically.
+Event wiring: each MkDocs event calls the function that does the work, in ``sources``
+(validate every source before anything is written), ``site.config`` (the settings),
+``site.patches`` (every change to MkDocs' and Material's behaviour) and ``outputs`` (feeds,
+emails, pictures, the atomic publish). MkDocs is imported in ``bulletin.site`` only, and by
+``cli`` to run it.
 """
 
 from __future__ import annotations
@@ -27,18 +30,17 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from bulletin import (
-    avatars,
-    feeds,
-    glossary,
-    local_backend,
-    newsletter,
-    pictures,
-    publish,
-    subscribing,
-)
+from bulletin import avatars, glossary
 from bulletin.blocks import strip_channel
-from bulletin.config import (
+from bulletin.digests import Memo, digest
+from bulletin.errors import ContentError, Problem
+from bulletin.fees.markup import FeeTableExtension, pin_fee_tables
+from bulletin.model import LONDON, Post, Site, SiteSources
+from bulletin.outputs import feeds, pictures, publish
+from bulletin.outputs.email import newsletter
+from bulletin.sanitise import clean_excerpt, clean_page, escape_meta, restrict_markdown
+from bulletin.site import local_backend, subscribing
+from bulletin.site.config import (
     BulletinConfig,
     EmailConfig,
     avatar_colour,
@@ -52,18 +54,13 @@ from bulletin.config import (
     publication_time,
     sources_from_config,
 )
-from bulletin.digests import Memo, digest
-from bulletin.errors import ContentError, Problem
-from bulletin.fee_markup import FeeTableExtension, pin_fee_tables
-from bulletin.model import LONDON, Post, Site, SiteSources
-from bulletin.patches import PatchChanged, Patches
-from bulletin.patches import blog as blog_patches
-from bulletin.patches import search as search_patches
-from bulletin.patches import serve as serve_patches
-from bulletin.patches import theme as theme_patches
-from bulletin.patches.page_cache import BuiltPages, CachedTemplate, PageCache
-from bulletin.patches.render_cache import RenderCache, context_digest
-from bulletin.sanitise import clean_excerpt, clean_page, escape_meta, restrict_markdown
+from bulletin.site.patches import PatchChanged, Patches
+from bulletin.site.patches import blog as blog_patches
+from bulletin.site.patches import search as search_patches
+from bulletin.site.patches import serve as serve_patches
+from bulletin.site.patches import theme as theme_patches
+from bulletin.site.patches.page_cache import BuiltPages, CachedTemplate, PageCache
+from bulletin.site.patches.render_cache import RenderCache, context_digest
 from bulletin.sources import (
     WORD_LINE_BREAK,
     is_hidden,
@@ -761,7 +758,7 @@ def failed_build_report(site: Site | None, sources: SiteSources, problems: list[
     """Why the build stopped: the validation problems and, in the same list, the errors
     `bulletin check` would add (broken links, images without a description...) for ``site``,
     so one run names everything to mend. Only on failure: the rules scan every page."""
-    from bulletin.checks import ERROR, ERROR_RULES, check_site
+    from bulletin.authoring.checks import ERROR, ERROR_RULES, check_site
 
     found = list(problems)
     if site is not None:

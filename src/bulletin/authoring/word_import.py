@@ -24,7 +24,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from bulletin.html_markdown import parse_html
+from bulletin.authoring.html_markdown import parse_html
 from bulletin.model import LONDON
 from bulletin.writing import write_file
 

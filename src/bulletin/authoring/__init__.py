@@ -1,0 +1,1 @@
+"""The writer's path: new files from templates, Word import, and `bulletin check`."""

@@ -1,0 +1,2 @@
+"""What bulletin makes from the validated site: feeds, emails, pictures, and the
+atomic publishing of the build."""
