@@ -203,6 +203,36 @@ def test_a_page_changed_by_hand_in_the_site_is_rendered_again(scratch_site: Path
     assert b"<!-- changed -->" not in warm.files["site/index.html"]
 
 
+def test_a_reused_email_warns_as_a_fresh_one(scratch_site: Path) -> None:
+    """Emails come from the cache folder on a warm build, with the warnings they gave."""
+    replace_in(
+        scratch_site / "mkdocs.yml",
+        "        x_unsent: true\n",
+        "        x_unsent: true\n        size_warning: 2000\n",
+    )
+    first = build(scratch_site)
+    assert first.status == 0 and any("Gmail clips" in line for line in first.log), first.log
+    warm = warm_equals_cold(scratch_site, "an email over its size warning")
+    assert warm.log == first.log
+
+
+def test_stored_memos_start_empty_for_other_code_or_a_damaged_file(tmp_path: Path) -> None:
+    path = tmp_path / "memo.json"
+    memo = digests.StoredMemo(path, "code 1")
+    memo.put(digests.digest("a"), {"files": {"x": "é"}, "warnings": []})
+    memo.next_build()
+    memo.save()
+    assert digests.StoredMemo(path, "code 1").get(digests.digest("a")) == {
+        "files": {"x": "é"},
+        "warnings": [],
+    }
+    assert digests.StoredMemo(path, "code 2").get(digests.digest("a")) is None
+    path.write_text('{"format": 1, "context": "code 1", "entries": [1]}', encoding="utf-8")
+    assert digests.StoredMemo(path, "code 1").entries == {}
+    path.write_bytes(b"\xff not json")
+    assert digests.StoredMemo(path, "code 1").entries == {}
+
+
 # The four ways the caches used to go wrong, one test each.
 
 

@@ -143,7 +143,8 @@ def test_build_verbose_lists_each_patch_as_applied_or_off(tmp_path: Path) -> Non
     assert listed["blog-post-index"] == "off (speedups: false)"
     assert listed["authors-avatars"] in ("applied", "not used")
     assert listed["excerpt-sanitise"] == "applied"
-    assert listed["search-memo"] == "not used (serve only)"
+    assert listed["search-memo"] == "off (speedups: false)"
+    assert listed["serve-gc"] == "not used (serve only)"
 
 
 def test_the_core_imports_neither_mkdocs_nor_the_patches() -> None:

@@ -12,6 +12,7 @@ import enum
 import functools
 import hashlib
 import importlib
+import json
 import re
 import sys
 import types
@@ -20,6 +21,8 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import Any
+
+from bulletin.writing import write_file
 
 MAX_DEPTH = 32
 PACKAGE = Path(__file__).resolve().parent
@@ -210,3 +213,39 @@ def digest(*parts: str) -> bytes:
         hasher.update(f"\0{len(encoded)}:".encode())
         hasher.update(encoded)
     return hasher.digest()
+
+
+STORED_FORMAT = 1
+
+
+class StoredMemo(Memo):
+    """A Memo kept in a JSON file from one `bulletin build` to the next.
+
+    For values that are plain JSON data, keyed by :func:`digest` of everything they are
+    computed from. The file also holds ``context``, a description of the code that computed
+    them (its versions and bulletin's own files): another context starts the memo empty.
+    """
+
+    def __init__(self, path: Path, context: str) -> None:
+        super().__init__()
+        self.path = path
+        self.context = context
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("format") != STORED_FORMAT:
+            return
+        entries = data.get("entries")
+        if data.get("context") != context or not isinstance(entries, dict):
+            return
+        for key, value in entries.items():
+            if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{40}", key):
+                self.entries[bytes.fromhex(key)] = value
+
+    def save(self) -> None:
+        """Write what the last build used (call after :meth:`Memo.next_build`)."""
+        entries = {key.hex(): value for key, value in sorted(self.entries.items())}
+        data = {"format": STORED_FORMAT, "context": self.context, "entries": entries}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        write_file(self.path.parent, self.path.name, text.encode("utf-8"))

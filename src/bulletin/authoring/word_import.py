@@ -237,15 +237,10 @@ def _picture(data: bytes, content_type: str, number: int) -> Picture | None:
     """The picture as a PNG, JPEG or GIF file; other formats Pillow reads become PNG."""
     if content_type in PICTURE_TYPES:
         return Picture(f"picture-{number}.{PICTURE_TYPES[content_type]}", data)
-    from PIL import Image, UnidentifiedImageError
+    from bulletin.outputs.pictures import render_png
 
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            out = io.BytesIO()
-            image.save(out, "PNG")
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-    return Picture(f"picture-{number}.png", out.getvalue())
+    png = render_png(data)
+    return Picture(f"picture-{number}.png", png) if png is not None else None
 
 
 # -- writing ----------------------------------------------------------------------------------

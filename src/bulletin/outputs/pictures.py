@@ -3,7 +3,8 @@
 A phone's photo is 4000 px wide and carries EXIF: the camera, the time and often where it
 was taken (GPS), which a safeguarding partnership must not publish. ``render_picture``
 returns the copy the website serves and the email links to; the original is not touched.
-Pure: bytes in, bytes out, the same bytes at every build.
+Pure: bytes in, bytes out, the same bytes at every build. The only module that imports
+Pillow: the favicon and the pictures of an imported Word document are made here too.
 """
 
 from __future__ import annotations
@@ -81,3 +82,24 @@ def has_metadata(picture: Image.Image) -> bool:
     if any(key in picture.info for key in METADATA) or picture.getexif():
         return True
     return picture.format == "PNG" and any(key not in PNG_DISPLAY for key in picture.info)
+
+
+def render_png(data: bytes) -> bytes | None:
+    """A picture in a format browsers may not show (a Word document's EMF, TIFF...) as PNG;
+    None when Pillow cannot read it."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            out = io.BytesIO()
+            image.save(out, "PNG")
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    return out.getvalue()
+
+
+def render_favicon(png: bytes) -> bytes:
+    """An ICO of the site's logo: browsers ask for /favicon.ico when showing a feed's XML."""
+    with Image.open(io.BytesIO(png)) as image:
+        icon = image.convert("RGBA")
+        out = io.BytesIO()
+        icon.save(out, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+        return out.getvalue()

@@ -32,7 +32,7 @@ from mkdocs.structure.pages import Page
 
 from bulletin import avatars, glossary
 from bulletin.blocks import strip_channel
-from bulletin.digests import Memo, digest
+from bulletin.digests import Memo, StoredMemo, Undescribable, digest, stable_repr
 from bulletin.errors import ContentError, Problem
 from bulletin.fees.markup import FeeTableExtension, pin_fee_tables
 from bulletin.model import LONDON, Post, Site, SiteSources
@@ -60,7 +60,7 @@ from bulletin.site.patches import search as search_patches
 from bulletin.site.patches import serve as serve_patches
 from bulletin.site.patches import theme as theme_patches
 from bulletin.site.patches.page_cache import BuiltPages, CachedTemplate, PageCache
-from bulletin.site.patches.render_cache import RenderCache, context_digest
+from bulletin.site.patches.render_cache import RenderCache, code_context, context_digest
 from bulletin.sources import (
     WORD_LINE_BREAK,
     is_hidden,
@@ -227,10 +227,28 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         except (publish.BuildLocked, publish.ForeignOutput) as error:
             raise PluginError(str(error)) from None
         config.site_dir = str(self.staging.path_for(site_dir))
-        if self.config.cache_dir and self.patches.allows("page-cache"):
-            # Unchanged pages are read back from the site this build will replace.
-            index = self.sources.root / self.config.cache_dir / "pages.json"
-            self.page_cache = PageCache(BuiltPages(index, site_dir))
+        self._keep_between_builds(site_dir)
+
+    def _keep_between_builds(self, site_dir: Path) -> None:
+        """`bulletin build`: what the last build computed, and nothing since has changed, is
+        reused as under `bulletin serve`, from the cache folder and the published site.
+
+        Finished pages are read back from the site this build replaces; reading times,
+        search entries and emails come from memos kept as JSON beside the render cache.
+        """
+        assert self.sources is not None
+        if not self.config.cache_dir:
+            return
+        folder = self.sources.root / self.config.cache_dir
+        if self.patches.allows("page-cache"):
+            self.page_cache = PageCache(BuiltPages(folder / "pages.json", site_dir))
+        context = code_context()
+        if self.patches.allows("blog-readtime-memo"):
+            self.memos["readtime"] = StoredMemo(folder / "readtime.json", context)
+            blog_patches.memoise_readtime(self.memos["readtime"])
+        if self.patches.allows("search-memo"):
+            self.memos["search"] = StoredMemo(folder / "search.json", context)
+        self.memos["email"] = StoredMemo(folder / "email.json", context)
 
     def _add_newsletters(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.sources is not None and self.site is not None
@@ -290,7 +308,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.progress = Progress()
         if self.patches.allows("search-skip-scan"):
             search_patches.skip_needless_search_scans(config.plugins)
-        if self.command == "serve" and self.patches.allows("search-memo"):
+        if "search" in self.memos and self.patches.allows("search-memo"):
             for plugin in config.plugins.values():
                 if type(plugin).__module__.startswith("material.plugins.search"):
                     search_patches.memoise_search(plugin, self.memos["search"])
@@ -358,10 +376,10 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             separator = self.sources.excerpt_separator if self.sources else None
             if excerpt is not None and separator and self.patches.allows("blog-short-excerpts"):
                 blog_patches.shorten_excerpt(excerpt, separator)
-            if excerpt is not None and self.render_cache is not None:
-                self.render_cache.wrap_excerpt(excerpt)
             if excerpt is not None and not self.config.raw_html:
                 clean_excerpt(excerpt)
+            if excerpt is not None and self.render_cache is not None:
+                self.render_cache.wrap_excerpt(excerpt)  # keeps the cleaned excerpt
         if not self.config.raw_html:
             html = clean_page(page, html)
         if post is not None:
@@ -532,6 +550,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             self.page_cache.finish_build()
         for memo in self.memos.values():
             memo.next_build()
+            if isinstance(memo, StoredMemo):
+                memo.save()
         if self.command == "serve" and self.patches.allows("serve-gc"):
             serve_patches.collect_soon()
         for line in self.patches.report():  # `bulletin build -v` / `mkdocs build -v`
@@ -645,18 +665,28 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         ]
 
     def email_files(self, post: Post, environment: Any) -> dict[str, bytes]:
-        """One issue's email files; under `mkdocs serve`, again only when its inputs changed."""
+        """One issue's email files, rendered again only when their inputs changed (the
+        memo: in memory under `bulletin serve`, in the cache folder for `bulletin build`).
+
+        A reused email logs the warnings its rendering logged, as a fresh one would.
+        """
         assert self.site is not None and self.email_settings is not None
         html = self.email_html[post.url]
         serving = self.command == "serve"
         sizes = self.image_sizes(post, html)
-        key = b""
-        if serving:
+        memo = self.memos.get("email")
+        key = None
+        if memo is not None:
             inputs = (post, self.email_settings, self.site.authors, self.site.glossary, sizes)
-            key = digest("email", html, repr(inputs))
-            files = self.memos["email"].get(key)
-            if files is not None:
-                return files
+            try:
+                key = digest("email", str(serving), html, stable_repr(inputs))
+            except Undescribable:
+                key = None
+        kept = memo.get(key) if memo is not None and key is not None else None
+        if kept is not None:
+            for warning in kept["warnings"]:
+                log.warning(warning)
+            return {name: data.encode("latin-1") for name, data in kept["files"].items()}
         email = newsletter.render_email(
             post,
             html,
@@ -680,7 +710,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             # pictures load before they are published; the .html and .eml keep site_url's.
             local = email.html.replace(self.email_settings.site_url, "../../")
             files[f"{post.slug}/email.html"] = local.encode("utf-8")
-            self.memos["email"].put(key, files)
+        if memo is not None and key is not None:  # bytes as latin-1 text: JSON keeps them
+            stored = {name: data.decode("latin-1") for name, data in files.items()}
+            memo.put(key, {"files": stored, "warnings": list(email.warnings)})
         return files
 
     def on_build_error(self, *, error: Exception) -> None:

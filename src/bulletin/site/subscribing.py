@@ -10,7 +10,6 @@ this site that the build does not make.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from mkdocs.exceptions import PluginError
 from bulletin import yamlsafe
 from bulletin.errors import ContentError, Problem
 from bulletin.model import Site
-from bulletin.outputs import feeds
+from bulletin.outputs import feeds, pictures
 from bulletin.outputs.email.newsletter import SERVICES
 from bulletin.writing import write_file
 
@@ -36,7 +35,6 @@ __all__ = [
     "check_signup",
     "check_signup_settings",
     "check_unsubscribe_page",
-    "render_favicon",
     "signup_form",
     "stop_on",
     "template_globals",
@@ -314,7 +312,7 @@ def write_favicon(site_dir: Path, logo: str) -> None:
     source = site_dir / logo
     if favicon.exists() or source.suffix.lower() != ".png" or not source.is_file():
         return
-    write_file(site_dir, favicon.name, render_favicon(source.read_bytes()))
+    write_file(site_dir, favicon.name, pictures.render_favicon(source.read_bytes()))
 
 
 def stop_on(problems: list[Problem]) -> None:
@@ -328,14 +326,3 @@ def _settings_tree(config_file: Path) -> Any:
         return yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def render_favicon(png: bytes) -> bytes:
-    """An ICO of the site's logo: browsers ask for /favicon.ico when showing a feed's XML."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        icon = image.convert("RGBA")
-        out = io.BytesIO()
-        icon.save(out, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
-        return out.getvalue()

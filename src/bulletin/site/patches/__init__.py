@@ -88,7 +88,6 @@ PATCHES: tuple[Patch, ...] = (
         "Material's reading time is computed once per distinct post HTML",
         (f"{_BLOG}.on_page_content", "material.plugins.blog.readtime:readtime"),
         "4593a47c5e983066",
-        serve_only=True,
     ),
     Patch(
         "blog-front-matter-memo",
@@ -108,7 +107,6 @@ PATCHES: tuple[Patch, ...] = (
         "a page's search index entries are computed once per distinct page",
         ("material.plugins.search.plugin:SearchIndex.add_entry_from_context",),
         "31669a692759be91",
-        serve_only=True,
     ),
     Patch(
         "render-cache",

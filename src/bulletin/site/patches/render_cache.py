@@ -298,6 +298,8 @@ def context_digest(config: Any, files: Any) -> str | None:
             # At debug level MkDocs collects no links to check, and logs more.
             f"log level {logging.getLogger('mkdocs').getEffectiveLevel()}",
             f"overrides {folder_digest(config['theme'].custom_dir)}",
+            # bulletin's settings: raw_html decides whether an excerpt is cleaned (and kept so)
+            stable_repr(_bulletin_settings(config)),
         ]
     except Undescribable as error:
         log.info("Render cache not used for this build: %s", error)
@@ -309,6 +311,18 @@ def context_digest(config: Any, files: Any) -> str | None:
 DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions")
 KNOWN_MODULES = {"mkdocs", "material", "markdown", "pymdownx", "bulletin"}
 _distributions = functools.cache(packages_distributions)  # what is installed: once a process
+
+
+def _bulletin_settings(config: Any) -> dict[str, Any] | None:
+    plugin = config["plugins"].get("bulletin")
+    return dict(plugin.config) if plugin is not None else None
+
+
+def code_context() -> str:
+    """What a memo kept between builds depends on beyond its key: the code that computed
+    its values (bulletin's own files, MkDocs, Material, Python-Markdown, MJML, Python)."""
+    names = ("mkdocs", "mkdocs-material", "markdown", "mjml-python", "nh3", "babel")
+    return " ".join([sys.version, *(_version(name) for name in names), package_digest()])
 
 
 def _version(distribution: str) -> str:

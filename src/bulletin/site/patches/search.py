@@ -31,6 +31,7 @@ def memoise_search(search: Any, memo: Memo) -> None:
             page.content or "",
             repr(page.meta),
             repr(_toc(page.toc)),
+            repr(sorted(index.config.items())),  # the search plugin's settings
         )
 
         entries = memo.get(key)
