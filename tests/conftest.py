@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +164,42 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(site: Path, ready_path: str = "") -> Iterator[str]:
+    """`bulletin serve` of ``site`` on a free port; yields its address once ``ready_path``
+    answers, and stops the server afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulletin.cli", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=site,
+        env=BUILD_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + ready_path, timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(process.stderr.read() if process.stderr else "serve stopped")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"bulletin serve did not answer {url + ready_path} in 60 s")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

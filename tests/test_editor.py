@@ -11,12 +11,7 @@ import base64
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,7 +21,7 @@ import pytest
 import yaml
 
 from bulletin.site.local_backend import BackendError, LocalBackend, local_backend_app
-from conftest import BUILD_ENV, ROOT, replace_in, run_bulletin, snapshot
+from conftest import ROOT, replace_in, run_bulletin, serving, snapshot
 
 SCRIPT = ROOT / "editor" / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
 EDITOR_OFF = "      editor:\n        enabled: false\n"
@@ -245,38 +240,12 @@ def test_a_request_from_another_website_is_refused(backend: LocalBackend, tmp_pa
 # -- in the browser -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def editing(scratch_site: Path) -> Iterator[tuple[Path, str]]:
     """`bulletin serve` on a scratch site with the editor on; yields (root, /admin/ URL)."""
     switch_on(scratch_site)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bulletin.cli", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=scratch_site,
-        env=BUILD_ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/admin/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "config.yml", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read())
-            time.sleep(0.3)
-    yield scratch_site, url
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(scratch_site, "admin/config.yml") as url:
+        yield scratch_site, url + "admin/"
 
 
 class Editor:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import email.policy
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime, timedelta
 from email.parser import BytesParser
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from bulletin.authoring.scaffold import slugify
 from bulletin.model import LONDON
-from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin
+from conftest import BUILD_ENV, add_draft_issue, replace_in, run_bulletin, serving
 
 
 def test_new_post_makes_a_valid_draft_named_after_the_title(scratch_site: Path) -> None:
@@ -247,36 +245,10 @@ def test_a_post_dated_tomorrow_appears_only_when_the_build_date_is_tomorrow(
     assert outputs() == (True, True, True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def served(scratch_site: Path):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bulletin.cli", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=scratch_site,
-        env=BUILD_ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read())
-            time.sleep(0.3)
-    yield scratch_site, url
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(scratch_site) as url:
+        yield scratch_site, url
 
 
 @pytest.mark.browser

@@ -104,9 +104,11 @@ def read_project(config_file: Path) -> Project | None:
         return None
     root = config_file.resolve().parent
     docs = data.get("docs_dir", MKDOCS_DOCS_DIR)
-    plugins = _plugins(data.get("plugins"))
-    extensions = _extensions(data.get("markdown_extensions"))
+    plugins = _entries(data.get("plugins"))
+    extensions = _entries(data.get("markdown_extensions"))
     if docs is None or plugins is None or extensions is None or "bulletin" not in plugins:
+        return None
+    if any(options is not None and not isinstance(options, dict) for options in plugins.values()):
         return None
     bulletin = {**DEFAULTS, **(plugins["bulletin"] or {})}
     blog = {**BLOG_DEFAULTS, **(plugins.get("blog") or plugins.get("material/blog") or {})}
@@ -162,30 +164,9 @@ def make_sources(
     )
 
 
-def _plugins(entries: Any) -> dict[str, Any] | None:
-    """``plugins:`` as a mapping of name to options, or None if it cannot be read simply."""
-    if entries is None:
-        return {}
-    if isinstance(entries, dict):
-        entries = [{name: options} for name, options in entries.items()]
-    if not isinstance(entries, list):
-        return None
-    found: dict[str, Any] = {}
-    for entry in entries:
-        if isinstance(entry, str):
-            found[entry] = {}
-        elif isinstance(entry, dict) and len(entry) == 1:
-            name, options = next(iter(entry.items()))
-            if options is not None and not isinstance(options, dict):
-                return None
-            found[str(name)] = options or {}
-        else:
-            return None
-    return found
-
-
-def _extensions(entries: Any) -> dict[str, Any] | None:
-    """``markdown_extensions:`` as name -> options (None: no options)."""
+def _entries(entries: Any) -> dict[str, Any] | None:
+    """A list of names or one-key mappings (``plugins:``, ``markdown_extensions:``) as
+    name -> options (None: none given); None if it cannot be read simply."""
     if entries is None:
         return {}
     if isinstance(entries, dict):

@@ -18,6 +18,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from bulletin.digests import Memo, digest
 from bulletin.safe_attrs import SafeAttrListExtension
 
 TAGS = frozenset(
@@ -155,13 +156,23 @@ def restrict_markdown(config: Any) -> None:
         extensions.remove("pymdownx.blocks.html")
 
 
-def clean_page(page: Any, html: str) -> str:
-    """The page's content, headings and title through the website's allow-list."""
+def clean_page(page: Any, html: str, memo: Memo | None = None) -> str:
+    """The page's content, headings and title through the website's allow-list.
+
+    With a ``memo``, content cleaned before (by an earlier build) is not cleaned again.
+    """
     for item in _toc_items(page.toc):
         item.title = clean_text(item.title)
     if getattr(page, "_title_from_render", None):
         page._title_from_render = clean_text(page._title_from_render)
-    return clean_html(html)
+    if memo is None:
+        return clean_html(html)
+    key = digest("clean", html)
+    cleaned = memo.get(key)
+    if cleaned is None:
+        cleaned = clean_html(html)
+        memo.put(key, cleaned)
+    return cleaned
 
 
 def _toc_items(items: Any) -> Iterator[Any]:

@@ -124,6 +124,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         blog_patches.lazy_excerpt_parsers(patches.allows("blog-lazy-excerpt-parser"))
         self.page_cache = PageCache() if serving and patches.allows("page-cache") else None
         names = ("readtime", "search", "email", "posts", "front matter", "feed items", "pictures")
+        names += ("clean",)
         self.memos = {name: Memo() for name in names} if serving else {}
         if serving:  # rebuilds in one process, where most pages have not changed
             if patches.allows("blog-readtime-memo"):
@@ -234,7 +235,8 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         reused as under `bulletin serve`, from the cache folder and the published site.
 
         Finished pages are read back from the site this build replaces; reading times,
-        search entries and emails come from memos kept as JSON beside the render cache.
+        search entries, emails and cleaned pages come from memos kept as JSON beside the
+        render cache.
         """
         assert self.sources is not None
         if not self.config.cache_dir:
@@ -249,6 +251,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         if self.patches.allows("search-memo"):
             self.memos["search"] = StoredMemo(folder / "search.json", context)
         self.memos["email"] = StoredMemo(folder / "email.json", context)
+        self.memos["clean"] = StoredMemo(folder / "clean.json", context)
 
     def _add_newsletters(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.sources is not None and self.site is not None
@@ -381,7 +384,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
             if excerpt is not None and self.render_cache is not None:
                 self.render_cache.wrap_excerpt(excerpt)  # keeps the cleaned excerpt
         if not self.config.raw_html:
-            html = clean_page(page, html)
+            html = clean_page(page, html, self.memos.get("clean"))
         if post is not None:
             return self.preview_notice(post, page) + html
         own_feeds = self.page_feeds(page)
