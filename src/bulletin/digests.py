@@ -230,6 +230,8 @@ class StoredMemo(Memo):
         super().__init__()
         self.path = path
         self.context = context
+        self.saved: set[Hashable] = set()  # the keys the file holds
+        self.added = False
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
@@ -242,10 +244,19 @@ class StoredMemo(Memo):
         for key, value in entries.items():
             if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{40}", key):
                 self.entries[bytes.fromhex(key)] = value
+        self.saved = set(self.entries)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.added = True
+        super().put(key, value)
 
     def save(self) -> None:
-        """Write what the last build used (call after :meth:`Memo.next_build`)."""
+        """Write what the last build used (call after :meth:`Memo.next_build`), unless the
+        file holds exactly that already."""
+        if not self.added and set(self.entries) == self.saved:
+            return
         entries = {key.hex(): value for key, value in sorted(self.entries.items())}
         data = {"format": STORED_FORMAT, "context": self.context, "entries": entries}
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         write_file(self.path.parent, self.path.name, text.encode("utf-8"))
+        self.saved, self.added = set(self.entries), False

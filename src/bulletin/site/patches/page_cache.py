@@ -119,6 +119,8 @@ class BuiltPages:
         self.site_dir = site_dir
         self.entries = _read_index(index)
         self.used: dict[str, list[str]] = {}
+        self.saved = set(self.entries)  # the keys the index file holds
+        self.added = False  # a page rendered again this build
 
     def get(self, key: str) -> str | None:
         entry = self.entries.get(key)
@@ -143,15 +145,20 @@ class BuiltPages:
         except UnicodeEncodeError:
             return
         self.used[key] = [dest_uri, hashlib.sha256(data).hexdigest()]
+        self.added = True
 
     def next_build(self) -> None:
         self.entries, self.used = self.used, {}
 
     def save(self) -> None:
-        """Write the index of the pages just published (call once they are)."""
+        """Write the index of the pages just published (call once they are), unless it
+        holds exactly these pages already."""
+        if not self.added and set(self.entries) == self.saved:
+            return
         data = {"format": INDEX_FORMAT, "pages": dict(sorted(self.entries.items()))}
         text = json.dumps(data, separators=(",", ":"))
         write_file(self.index.parent, self.index.name, text.encode("utf-8"))
+        self.saved, self.added = set(self.entries), False
 
 
 def _read_index(path: Path) -> dict[str, list[str]]:

@@ -58,6 +58,7 @@ class RenderCache:
             if isinstance(data, dict) and data.get("format") == FORMAT:
                 entries = data.get("entries")
                 self.entries = entries if isinstance(entries, dict) else {}
+        self.saved = set(self.entries)  # the keys the file holds
 
     def next_build(self, context: str | None) -> None:
         """Start another build in the same process (`mkdocs serve`) with what the last used."""
@@ -93,6 +94,8 @@ class RenderCache:
         """Keep what this build used (so the file never grows stale), written atomically."""
         if self.path is None or self.context is None:
             return  # a build without the cache used nothing: keep the file as it is
+        if not self.misses and set(self.used) == self.saved:
+            return  # the file already holds exactly these entries
         data = json.dumps({"format": FORMAT, "entries": self.used}, ensure_ascii=False)
         try:
             write_file(self.path.parent, self.path.name, data.encode("utf-8"))
@@ -107,6 +110,7 @@ class RenderCache:
                 self.path.parent,
             )
             return
+        self.saved = set(self.used)
         log.debug("Render cache: %d hits, %d misses", self.hits, self.misses)
 
     def wrap_page(self, page: Any) -> None:
