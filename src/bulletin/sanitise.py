@@ -5,7 +5,7 @@ the table of contents passes through ``clean_html`` (nh3, an HTML5 parser with a
 allow-list), so no script, event handler, ``style`` (beyond table alignment), ``srcdoc`` or
 ``javascript:``/``data:`` address can reach a reader, whatever the Markdown looked like;
 front-matter text that Material's templates print unescaped is escaped (``escape_meta``).
-The feeds and emails have their own cleaners (``feedhtml``, ``newsletter``).
+The feeds and emails have their own cleaners (``outputs.feed_html``, ``outputs.email.sections``).
 """
 
 from __future__ import annotations
