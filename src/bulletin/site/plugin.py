@@ -72,6 +72,18 @@ from bulletin.writing import UnsafePath, write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
+# What `bulletin serve` remembers from one rebuild to the next, by a digest of its inputs.
+SERVE_MEMOS = (
+    "readtime",
+    "search",
+    "email",
+    "clean",
+    "posts",
+    "front matter",
+    "feed items",
+    "pictures",
+)
+
 
 class BulletinPlugin(BasePlugin[BulletinConfig]):
     """Validate, add newsletters to the blog, capture each post's HTML, publish atomically."""
@@ -96,9 +108,9 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         self.email_only: str | None = None  # `bulletin email <slug>`: render this issue alone
         self.email_dir: Path | None = None  # where `bulletin email` writes
         self.as_of: date | None = None  # `bulletin build --as-of`: publish as on this day
-        self.abbreviations = ""  # the glossary as abbr lines, appended to every page
+        self.abbreviations = ""  # the glossary as abbr lines, where abbr has not got it itself
         self.page_cache: PageCache | None = None  # finished pages by context, from the last build
-        self.memos: dict[str, Memo] = {}  # `mkdocs serve`: search entries, emails...
+        self.memos: dict[str, Memo] = {}  # results by a digest of their inputs (see digests)
         self.files: Files | None = None
         self.site_files: Files | None = None  # this build's files, for its pictures
         self.picture_sizes: dict[str, tuple[int, int]] = {}  # published pictures by dest_uri
@@ -123,9 +135,7 @@ class BulletinPlugin(BasePlugin[BulletinConfig]):
         blog_patches.fast_front_matter(patches.allows("blog-libyaml"))
         blog_patches.lazy_excerpt_parsers(patches.allows("blog-lazy-excerpt-parser"))
         self.page_cache = PageCache() if serving and patches.allows("page-cache") else None
-        names = ("readtime", "search", "email", "posts", "front matter", "feed items", "pictures")
-        names += ("clean",)
-        self.memos = {name: Memo() for name in names} if serving else {}
+        self.memos = {name: Memo() for name in SERVE_MEMOS} if serving else {}
         if serving:  # rebuilds in one process, where most pages have not changed
             if patches.allows("blog-readtime-memo"):
                 blog_patches.memoise_readtime(self.memos["readtime"])
