@@ -216,6 +216,12 @@ def test_a_reused_email_warns_as_a_fresh_one(scratch_site: Path) -> None:
     assert warm.log == first.log
 
 
+def test_a_damaged_page_index_is_only_a_slower_build(scratch_site: Path) -> None:
+    assert build(scratch_site).status == 0
+    (scratch_site / ".bulletin-cache" / "pages.json").write_text("[]", encoding="utf-8")
+    warm_equals_cold(scratch_site, "a page index that is a list")
+
+
 def test_stored_memos_start_empty_for_other_code_or_a_damaged_file(tmp_path: Path) -> None:
     path = tmp_path / "memo.json"
     memo = digests.StoredMemo(path, "code 1")

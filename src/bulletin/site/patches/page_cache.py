@@ -18,7 +18,6 @@ rest), and any value it cannot describe stably makes the page render normally.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import marshal
 from collections.abc import Iterable
@@ -35,9 +34,8 @@ from mkdocs.structure.files import File
 from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 
-from bulletin.digests import Memo, Undescribable, stable_repr
+from bulletin.digests import Memo, StoredMemo, Undescribable, stable_repr
 from bulletin.site.patches.render_cache import context_digest
-from bulletin.writing import write_file
 
 log = logging.getLogger("mkdocs.plugins.bulletin")
 
@@ -102,31 +100,30 @@ class MemoryPages:
         self.memo.next_build()
 
 
-INDEX_FORMAT = 1
+INDEX_CONTEXT = "finished pages 1"  # what the index's entries are: [dest_uri, sha256]
 
 
 class BuiltPages:
     """The finished pages of the last published build, read back from its site folder.
 
-    The index maps a page's context key to its file in the site and the sha256 of the
-    file's bytes. A hit reads the file and checks the digest, so a page changed or removed
-    since (by hand, or by a build that was not published) is a miss, never a wrong page.
-    Only pages whose file holds exactly the template's output are indexed.
+    The index (a ``StoredMemo``) maps a page's context key to its file in the site and the
+    sha256 of the file's bytes. A hit reads the file and checks the digest, so a page
+    changed or removed since (by hand, or by a build that was not published) is a miss,
+    never a wrong page. Only pages whose file holds exactly the template's output are
+    indexed.
     """
 
     def __init__(self, index: Path, site_dir: Path) -> None:
-        self.index = index
+        self.index = StoredMemo(index, INDEX_CONTEXT)
         self.site_dir = site_dir
-        self.entries = _read_index(index)
-        self.used: dict[str, list[str]] = {}
-        self.saved = set(self.entries)  # the keys the index file holds
-        self.added = False  # a page rendered again this build
 
     def get(self, key: str) -> str | None:
-        entry = self.entries.get(key)
-        if entry is None:
+        entry = self.index.entries.get(bytes.fromhex(key))
+        if not (isinstance(entry, list) and len(entry) == 2):
             return None
         dest_uri, sha = entry
+        if not (isinstance(dest_uri, str) and isinstance(sha, str)):
+            return None
         path = (self.site_dir / dest_uri).resolve()
         if not path.is_relative_to(self.site_dir.resolve()):
             return None
@@ -136,7 +133,7 @@ class BuiltPages:
             return None
         if hashlib.sha256(data).hexdigest() != sha:
             return None
-        self.used[key] = entry
+        self.index.get(bytes.fromhex(key))  # kept for the next build
         return data.decode("utf-8")
 
     def put(self, key: str, output: str, dest_uri: str) -> None:
@@ -144,39 +141,14 @@ class BuiltPages:
             data = output.encode("utf-8")  # it has no character that needs replacing
         except UnicodeEncodeError:
             return
-        self.used[key] = [dest_uri, hashlib.sha256(data).hexdigest()]
-        self.added = True
+        self.index.put(bytes.fromhex(key), [dest_uri, hashlib.sha256(data).hexdigest()])
 
     def next_build(self) -> None:
-        self.entries, self.used = self.used, {}
+        self.index.next_build()
 
     def save(self) -> None:
-        """Write the index of the pages just published (call once they are), unless it
-        holds exactly these pages already."""
-        if not self.added and set(self.entries) == self.saved:
-            return
-        data = {"format": INDEX_FORMAT, "pages": dict(sorted(self.entries.items()))}
-        text = json.dumps(data, separators=(",", ":"))
-        write_file(self.index.parent, self.index.name, text.encode("utf-8"))
-        self.saved, self.added = set(self.entries), False
-
-
-def _read_index(path: Path) -> dict[str, list[str]]:
-    """The index's entries, or none when it is missing, unreadable or of another shape."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    pages = data.get("pages") if isinstance(data, dict) else None
-    if data.get("format") != INDEX_FORMAT or not isinstance(pages, dict):
-        return {}
-    return {
-        key: entry
-        for key, entry in pages.items()
-        if isinstance(entry, list)
-        and len(entry) == 2
-        and all(isinstance(part, str) for part in entry)
-    }
+        """Write the index of the pages just published (call once they are)."""
+        self.index.save()
 
 
 class PageCache:
