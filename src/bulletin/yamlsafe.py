@@ -8,6 +8,7 @@ they are refused. Every problem carries the line in the author's file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
@@ -100,6 +101,20 @@ def compose_settings(text: str) -> yaml.Node | None:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
         return None
+
+
+def read_settings(path: Path) -> yaml.Node | None:
+    """:func:`compose_settings` of the file at ``path``; None if it cannot be read."""
+    try:
+        return compose_settings(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def setting_line(root: yaml.Node | None, *keys: str) -> int:
+    """The line of a setting (see :func:`find_setting`); 0 where it is not written."""
+    found = find_setting(root, *keys)
+    return found[0] if found else 0
 
 
 def find_setting(root: yaml.Node | None, *keys: str) -> tuple[int, yaml.Node] | None:

@@ -146,14 +146,10 @@ def check_places(
     """
     config_file = Path(config.config_file_path)
     shown = config_file.name
-    try:
-        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        tree = None
+    tree = yamlsafe.read_settings(config_file)
 
     def line_of(*keys: str) -> int:
-        found = yamlsafe.find_setting(tree, *keys)
-        return found[0] if found else 0
+        return yamlsafe.setting_line(tree, *keys)
 
     root = sources.root
     output = (root / options.output_dir).resolve()
@@ -286,13 +282,9 @@ def avatar_colour(config: MkDocsConfig, options: BulletinConfig) -> str:
         avatars.parse_colour(colour)
     except ValueError as error:
         config_file = Path(config.config_file_path)
-        try:
-            tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            tree = None
-        found = yamlsafe.find_setting(tree, "plugins", "bulletin", *keys)
-        field = ".".join(("bulletin", *keys))
-        problem = Problem(config_file.name, found[0] if found else 0, field, str(error))
+        tree = yamlsafe.read_settings(config_file)
+        line = yamlsafe.setting_line(tree, "plugins", "bulletin", *keys)
+        problem = Problem(config_file.name, line, ".".join(("bulletin", *keys)), str(error))
         raise PluginError(ContentError([problem]).report()) from None
     return colour
 
@@ -304,10 +296,7 @@ def check_settings(config: MkDocsConfig, options: BulletinConfig) -> None:
     own), feed elements (XML cannot carry control characters) and the pages' text.
     """
     config_file = Path(config.config_file_path)
-    try:
-        tree = yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        tree = None
+    tree = yamlsafe.read_settings(config_file)
     settings = [
         (("site_name",), config.site_name),
         (("site_description",), config.site_description),
@@ -318,9 +307,9 @@ def check_settings(config: MkDocsConfig, options: BulletinConfig) -> None:
         if isinstance(value, str):
             if keys[-2:] == ("organisation", "address"):  # a postal address may take lines
                 value = value.replace("\n", " ")
-            found = yamlsafe.find_setting(tree, *keys)
             name = ".".join(keys[1:] if keys[0] == "plugins" else keys)
-            is_one_line(value, name, config_file.name, found[0] if found else 0, problems)
+            line = yamlsafe.setting_line(tree, *keys)
+            is_one_line(value, name, config_file.name, line, problems)
     if problems:
         raise PluginError(ContentError(problems).report())
 

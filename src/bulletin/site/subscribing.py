@@ -148,12 +148,11 @@ def check_signup_settings(config_file: Path, options: Any) -> list[Problem]:
     problems: list[Problem] = []
     if not subscribe.action:
         return problems
-    tree = _settings_tree(config_file)
+    tree = yamlsafe.read_settings(config_file)
 
     def problem(key: str, message: str) -> None:
-        found = yamlsafe.find_setting(tree, "plugins", "bulletin", "subscribe", key)
-        found = found or yamlsafe.find_setting(tree, "plugins", "bulletin", "subscribe")
-        line = found[0] if found else 0
+        line = yamlsafe.setting_line(tree, "plugins", "bulletin", "subscribe", key)
+        line = line or yamlsafe.setting_line(tree, "plugins", "bulletin", "subscribe")
         problems.append(Problem(config_file.name, line, f"bulletin.subscribe.{key}", message))
 
     parts = urlsplit(subscribe.action)
@@ -276,13 +275,11 @@ def check_unsubscribe_page(
     path = wanted.path.removeprefix(site.path)
     if path in page_urls or path.removesuffix("index.html") in page_urls:
         return []
-    found = yamlsafe.find_setting(
-        _settings_tree(config_file), "plugins", "bulletin", "email", "unsubscribe_url"
-    )
+    tree = yamlsafe.read_settings(config_file)
     return [
         Problem(
             config_file.name,
-            found[0] if found else 0,
+            yamlsafe.setting_line(tree, "plugins", "bulletin", "email", "unsubscribe_url"),
             "bulletin.email.unsubscribe_url",
             f"{unsubscribe_url!r} is on this site, but the build makes no page at "
             f"/{path}: add one (content/unsubscribe.md, with template: unsubscribe.html, "
@@ -319,10 +316,3 @@ def stop_on(problems: list[Problem]) -> None:
     """Stop the build, naming mkdocs.yml's lines, if there are ``problems``."""
     if problems:
         raise PluginError(ContentError(problems).report())
-
-
-def _settings_tree(config_file: Path) -> Any:
-    try:
-        return yamlsafe.compose_settings(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return None
