@@ -508,3 +508,14 @@ def test_check_reports_an_email_over_the_size_budget(scratch_site: Path) -> None
         f"newsletters/tasp-newsletter-october-2019.md: error: the email is {size / 1024:.1f} KiB, "
         "over the 20 KiB budget" in result.stdout
     )
+
+
+def test_new_refuses_a_date_as_build_and_import_do(scratch_site: Path) -> None:
+    for given, said in (
+        ("20240308", "'20240308' is not a date written YYYY-MM-DD, like 2024-03-08"),
+        ("2024-02-30", "2024-02-30 is not a real date (day is out of range for month)"),
+    ):
+        result = run_bulletin(scratch_site, "new", "post", "--title", "Dated", "--date", given)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"bulletin new: --date: {said}"), result.stderr
+    assert not (scratch_site / "content/posts/dated.md").exists()

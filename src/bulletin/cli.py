@@ -435,12 +435,11 @@ def run_new(config_file: Path, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    sources, options = project_settings(config_file)
-    try:
-        day = date.fromisoformat(args.date) if args.date else datetime.now(LONDON).date()
-    except ValueError:
-        print(f"bulletin new: --date {args.date!r} is not a date like 2024-03-08", file=sys.stderr)
+    if args.date and (problem := day_problem(args.date)):  # as build --as-of and import
+        print(f"bulletin new: --date: {problem}", file=sys.stderr)
         return 2
+    day = date.fromisoformat(args.date) if args.date else datetime.now(LONDON).date()
+    sources, options = project_settings(config_file)
     problems: list = []
     authors = load_authors(sources, problems)
     author = args.author or options["default_author"]
